@@ -1,0 +1,134 @@
+"""The one entry point for people and CI: python build.py {test,serve,wheel,bench,reliability}.
+
+Every command first makes sure a fresh machine has what it needs (a venv with the
+pinned test dependencies, node_modules from the lockfile, Debian's Chromium), so
+the README's two commands work on a new checkout exactly as typed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+DIST = ROOT / "dist"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+WHEEL_BUDGET_BYTES = 40 * 1024
+
+
+def log(message: str) -> None:
+    print(f"[build] {message}", flush=True)
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    subprocess.run([str(a) for a in args], cwd=ROOT, env=env, check=True)
+
+
+def venv_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def ensure_venv() -> None:
+    """A venv with the pinned test dependencies and pysession installed editable."""
+    requirements = ROOT / "requirements-test.txt"
+    stamp = VENV / ".requirements.sha256"
+    wanted = hashlib.sha256(requirements.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted and venv_python().exists():
+        return
+    log("creating .venv with the pinned test dependencies")
+    venv.create(VENV, with_pip=True, clear=True)
+    quiet = ["--quiet", "--disable-pip-version-check"]
+    run(venv_python(), "-m", "pip", "install", *quiet, "-r", requirements)
+    run(venv_python(), "-m", "pip", "install", *quiet, "--no-deps", "--no-build-isolation", "-e", ROOT)
+    stamp.write_text(wanted)
+
+
+def ensure_node_modules() -> None:
+    """Pyodide and PyScript, exactly as package-lock.json pins them."""
+    lock = ROOT / "package-lock.json"
+    stamp = ROOT / "node_modules" / ".lock.sha256"
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    log("installing node_modules from package-lock.json (npm ci)")
+    run("npm", "ci", "--no-audit", "--no-fund")
+    stamp.write_text(wanted)
+
+
+def chromium_path() -> str:
+    return os.environ.get("PYSESSION_CHROMIUM", DEFAULT_CHROMIUM)
+
+
+def ensure_chromium() -> str:
+    """Debian's Chromium; a browser download by a test tool is never attempted."""
+    path = chromium_path()
+    if Path(path).exists():
+        return path
+    if path != DEFAULT_CHROMIUM:
+        sys.exit(f"PYSESSION_CHROMIUM points at {path}, which does not exist")
+    log("installing Chromium from Debian (apt-get install chromium)")
+    apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "apt-get"]
+    run(*apt, "update", "-qq")
+    run(*apt, "install", "-y", "-qq", "chromium", env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    return path
+
+
+def build_wheel() -> Path:
+    """dist/pysession-*.whl from the checkout, with its size against the 40 KB budget."""
+    ensure_venv()
+    if DIST.exists():
+        shutil.rmtree(DIST)
+    run(venv_python(), "-m", "hatchling", "build", "-t", "wheel", "-d", DIST)
+    wheel = next(DIST.glob("pysession-*-py3-none-any.whl"))
+    size = wheel.stat().st_size
+    verdict = "within" if size <= WHEEL_BUDGET_BYTES else "OVER"
+    log(f"{wheel.relative_to(ROOT)}: {size / 1024:.1f} KB ({verdict} the {WHEEL_BUDGET_BYTES // 1024} KB budget)")
+    return wheel
+
+
+def browser_env(wheel: Path) -> dict[str, str]:
+    return {**os.environ, "PYSESSION_CHROMIUM": ensure_chromium(), "PYSESSION_WHEEL": str(wheel)}
+
+
+def prepare_browser() -> dict[str, str]:
+    ensure_venv()
+    ensure_node_modules()
+    return browser_env(build_wheel())
+
+
+def cmd_wheel(_: argparse.Namespace) -> None:
+    build_wheel()
+
+
+def cmd_test(args: argparse.Namespace) -> None:
+    env = prepare_browser()
+    pytest = [venv_python(), "-m", "pytest", *args.pytest_args]
+    log("CPython suite")
+    run(*pytest, "tests/core", env=env)
+    log("browser suite (Chromium + Pyodide)")
+    run(*pytest, "tests/browser", env=env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python build.py", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    test = commands.add_parser("test", help="run the whole test suite (CPython, then Chromium)")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
+    test.set_defaults(func=cmd_test)
+    commands.add_parser("wheel", help="build dist/pysession-*.whl").set_defaults(func=cmd_wheel)
+    args = parser.parse_args()
+    try:
+        args.func(args)
+    except subprocess.CalledProcessError as error:
+        sys.exit(error.returncode)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""pysession: wallet-session manager for Canton dApps."""
