@@ -1,0 +1,102 @@
+"""``create_session_store``: checks the arguments, picks the defaults, wires the store.
+
+The only place where the core meets ``pysession.browser``: the secure default
+storage, the real BroadcastChannel and browser timers come from there when the
+runtime has them, and in-memory stand-ins otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import browser
+from ._errors import BrowserUnavailableError
+from ._expiry import ExpiryOptions
+from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from ._storage import STORAGE_METHODS, SessionStorage
+from ._store import SessionStore
+from ._sync import BroadcastOptions, InactiveChannel, SyncChannel
+from .events import InvalidationEvent
+
+DEFAULT_STORAGE_KEY = "partylayer.session.connected"
+
+
+def _check_provider(provider: Any) -> tuple[Any, tuple[Callable[[], None], ...]]:
+    """The object the store talks to, and its cleanups: a JS provider gets an adapter the store destroys."""
+    if browser.is_js_proxy(provider):
+        adapter = browser.JsProvider(provider)
+        return adapter, (adapter.destroy,)
+    missing = [name for name in ("request", "on", "remove_listener") if not callable(getattr(provider, name, None))]
+    if missing:
+        raise TypeError(f"provider must be a CIP-0103 provider; it has no callable {', '.join(missing)}")
+    return provider, ()
+
+
+def _check_storage(storage: Any) -> None:
+    missing = [name for name in STORAGE_METHODS if not callable(getattr(storage, name, None))]
+    if missing:
+        raise TypeError(f"storage must be a SessionStorage; it has no callable {', '.join(missing)}")
+
+
+def _retry_policy(reconnect: Any) -> RetryPolicy | None:
+    if reconnect is None or reconnect is False:
+        return None
+    if reconnect is True:
+        return DEFAULT_RETRY_POLICY
+    if isinstance(reconnect, RetryPolicy):
+        return reconnect
+    raise TypeError("reconnect must be None, False, True or a RetryPolicy")
+
+
+def _open_channel(broadcast: Any, storage_key: str) -> SyncChannel:
+    if broadcast is False or broadcast is None:
+        return InactiveChannel()
+    if broadcast is not True and not isinstance(broadcast, BroadcastOptions):
+        raise TypeError("broadcast must be False, True or BroadcastOptions")
+    options = broadcast if isinstance(broadcast, BroadcastOptions) else None
+    try:
+        return browser.open_sync_channel(storage_key, options)
+    except BrowserUnavailableError:
+        return InactiveChannel()
+
+
+def create_session_store(
+    provider: Any,
+    *,
+    storage: SessionStorage | None = None,
+    storage_key: str = DEFAULT_STORAGE_KEY,
+    reconnect: RetryPolicy | bool | None = None,
+    expiry: ExpiryOptions | None = None,
+    broadcast: bool | BroadcastOptions = False,
+    persist_snapshot: bool = True,
+    on_invalidate: Callable[[InvalidationEvent], Any] | None = None,
+) -> SessionStore:
+    """A session store over ``provider``; ``storage=None`` is the encrypted default where the browser has one."""
+    adapter, owned = _check_provider(provider)
+    if storage is not None:
+        _check_storage(storage)
+    if not isinstance(storage_key, str) or not storage_key:
+        raise TypeError("storage_key must be a non-empty string")
+    if expiry is not None and not isinstance(expiry, ExpiryOptions):
+        raise TypeError("expiry must be None or ExpiryOptions")
+    if on_invalidate is not None and not callable(on_invalidate):
+        raise TypeError("on_invalidate must be callable or None")
+    policy = _retry_policy(reconnect)
+    if storage is None:
+        storage = browser.default_storage()
+        owned = (*owned, getattr(storage, "destroy", lambda: None))
+    channel = _open_channel(broadcast, storage_key)
+    return SessionStore(
+        provider,
+        adapter=adapter,
+        storage=storage,
+        storage_key=storage_key,
+        reconnect=policy,
+        expiry=expiry,
+        channel=channel,
+        persist_snapshot=bool(persist_snapshot),
+        on_invalidate=on_invalidate,
+        timers=browser.default_timers(),
+        owned=owned,
+    )

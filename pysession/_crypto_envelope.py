@@ -1,0 +1,47 @@
+"""The at-rest ciphertext format: ``{"f":1,"iv":"<base64>","ct":"<base64>"}``.
+
+Pure code: the browser edge encrypts and decrypts, this module only frames. A
+blob that does not parse exactly is "nothing persisted", never an exception.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+CRYPTO_ENVELOPE_FORMAT = 1
+IV_LENGTH = 12
+TAG_LENGTH = 16
+
+
+def encode_crypto_envelope(iv: bytes, ciphertext: bytes) -> str:
+    iv_text = base64.b64encode(iv).decode("ascii")
+    ct_text = base64.b64encode(ciphertext).decode("ascii")
+    return f'{{"f":{CRYPTO_ENVELOPE_FORMAT},"iv":"{iv_text}","ct":"{ct_text}"}}'
+
+
+def _strict_b64(value: Any) -> bytes | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return None
+
+
+def decode_crypto_envelope(text: Any) -> tuple[bytes, bytes] | None:
+    """``(iv, ciphertext-with-tag)``, or None for anything that is not a format-1 envelope."""
+    if not isinstance(text, str):
+        return None
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(obj, dict) or type(obj.get("f")) is not int or obj["f"] != CRYPTO_ENVELOPE_FORMAT:
+        return None
+    iv, ciphertext = _strict_b64(obj.get("iv")), _strict_b64(obj.get("ct"))
+    if iv is None or ciphertext is None or len(iv) != IV_LENGTH or len(ciphertext) < TAG_LENGTH:
+        return None
+    return iv, ciphertext

@@ -1,0 +1,76 @@
+"""Expiry options and the bounded queue that holds operations while re-auth runs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ._errors import QueueFullError, ReauthFailedError
+
+
+@dataclass(frozen=True, slots=True)
+class ReauthContext:
+    """What ``on_reauth_required`` is told: why, and when the session expired (epoch ms)."""
+
+    reason: Literal["expired"] = "expired"
+    expired_at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryOptions:
+    ttl_ms: float | None = None
+    on_reauth_required: Callable[[ReauthContext], Any] | None = None
+    pending_queue_size: int = 32
+
+    def __post_init__(self) -> None:
+        if self.ttl_ms is not None and not self.ttl_ms > 0:
+            raise ValueError("ttl_ms must be > 0 or None")
+        if self.on_reauth_required is not None and not callable(self.on_reauth_required):
+            raise TypeError("on_reauth_required must be callable")
+        if not isinstance(self.pending_queue_size, int) or self.pending_queue_size < 1:
+            raise ValueError("pending_queue_size must be an int >= 1")
+
+
+Operation = Callable[[], Awaitable[Any]]
+
+
+class PendingQueue:
+    """Operations waiting for a re-auth; resumed in order or failed together."""
+
+    def __init__(self, max_size: int) -> None:
+        self._max_size = max_size
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    async def wait_turn(self) -> None:
+        """Wait until the re-auth ends; raise if it failed or the queue is full."""
+        if len(self._waiting) >= self._max_size:
+            raise QueueFullError(self._max_size)
+        turn = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        try:
+            await turn
+        finally:
+            if turn in self._waiting:
+                self._waiting.remove(turn)
+
+    def resume(self) -> None:
+        """Let every waiter go, in the order they came."""
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+
+    def fail(self, cause: BaseException | None) -> None:
+        """Fail every waiter with ``ReauthFailedError``, the hook's error as its cause."""
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                error = ReauthFailedError()
+                error.__cause__ = cause
+                turn.set_exception(error)

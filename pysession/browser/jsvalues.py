@@ -1,0 +1,62 @@
+"""JS values in and out: plain dicts become plain JS objects; untrusted JS becomes plain Python.
+
+Inbound values from other tabs or wallets may be anything, so readers copy only
+the fields they expect and only when their JS type is right.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._runtime import is_js_proxy, js_global
+
+_MESSAGE_FIELDS = ("v", "kind", "partyId", "networkId")
+
+
+def to_js_object(value: Any) -> Any:
+    """A Python dict/list tree as plain JS objects and arrays (not Maps)."""
+    from pyodide.ffi import to_js
+
+    return to_js(value, dict_converter=js_global("Object").fromEntries)
+
+
+def to_py(value: Any) -> Any:
+    """A JS value as plain Python (dicts, lists, str, numbers, bool, None); jsnull is None."""
+    if not is_js_proxy(value):
+        return value
+    from pyodide.ffi import jsnull
+
+    if value is jsnull:
+        return None
+    try:
+        converted = value.to_py(depth=16)
+    except Exception:
+        return value
+    return _plain(converted)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if isinstance(k, str)}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if is_js_proxy(value):
+        return None
+    return value
+
+
+def read_message_fields(data: Any) -> Any:
+    """The fields a sync message may have, read from a plain JS object; anything else as is."""
+    if not is_js_proxy(data) or getattr(data, "typeof", None) != "object":
+        return data
+    from pyodide.ffi import jsnull
+
+    if data is jsnull or js_global("Array").isArray(data):
+        return None
+    own = js_global("Object").prototype.hasOwnProperty
+    fields = {}
+    for name in _MESSAGE_FIELDS:
+        if own.call(data, name):
+            value = getattr(data, name)
+            fields[name] = None if value is jsnull else (value if not is_js_proxy(value) else object())
+    return fields

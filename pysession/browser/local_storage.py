@@ -1,0 +1,25 @@
+"""``window.localStorage`` as plain calls; JS null is None, a throwing access is a missing API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._runtime import is_js_null, require
+
+
+def local_storage() -> Any:
+    """The page's localStorage; raises ``BrowserUnavailableError`` where access is refused."""
+    return require("localStorage")
+
+
+def get_item(key: str) -> Any:
+    value = local_storage().getItem(key)
+    return None if is_js_null(value) else value
+
+
+def set_item(key: str, value: str) -> None:
+    local_storage().setItem(key, value)
+
+
+def remove_item(key: str) -> None:
+    local_storage().removeItem(key)

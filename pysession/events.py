@@ -1,0 +1,89 @@
+"""Structured events of ``SessionStore.on``: frozen dataclasses, equal by value.
+
+Each class carries its wire-style ``type`` string, so a handler registered for
+several types can still tell them apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class ReconnectScheduled:
+    attempt: int
+    delay_ms: int
+    type: Literal["reconnect:scheduled"] = field(default="reconnect:scheduled", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReconnectAttempt:
+    attempt: int
+    type: Literal["reconnect:attempt"] = field(default="reconnect:attempt", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReconnectSucceeded:
+    attempt: int
+    type: Literal["reconnect:succeeded"] = field(default="reconnect:succeeded", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReconnectGaveUp:
+    attempts: int
+    last_error: BaseException | None
+    type: Literal["reconnect:gaveup"] = field(default="reconnect:gaveup", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionExpired:
+    expired_at: int
+    type: Literal["session:expired"] = field(default="session:expired", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PartyChanged:
+    previous: str | None
+    current: str | None
+    type: Literal["party:changed"] = field(default="party:changed", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkChanged:
+    previous: str | None
+    current: str | None
+    type: Literal["network:changed"] = field(default="network:changed", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidationEvent:
+    """What ``on_invalidate`` receives when the party or the network switched."""
+
+    type: Literal["party:changed", "network:changed"]
+    previous: str | None
+    current: str | None
+
+
+SessionEvent = (
+    ReconnectScheduled
+    | ReconnectAttempt
+    | ReconnectSucceeded
+    | ReconnectGaveUp
+    | SessionExpired
+    | PartyChanged
+    | NetworkChanged
+)
+
+EVENT_TYPES = frozenset(
+    cls.__dataclass_fields__["type"].default
+    for cls in (
+        ReconnectScheduled,
+        ReconnectAttempt,
+        ReconnectSucceeded,
+        ReconnectGaveUp,
+        SessionExpired,
+        PartyChanged,
+        NetworkChanged,
+    )
+)
