@@ -8,7 +8,9 @@ the README's two commands work on a new checkout exactly as typed.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
+import http.server
 import os
 import shutil
 import subprocess
@@ -87,6 +89,8 @@ def build_wheel() -> Path:
         shutil.rmtree(DIST)
     run(venv_python(), "-m", "hatchling", "build", "-t", "wheel", "-d", DIST)
     wheel = next(DIST.glob("pysession-*-py3-none-any.whl"))
+    # PyScript unpacks a .zip listed under `files` onto the Python path; the wheel is one.
+    shutil.copyfile(wheel, DIST / "pysession.zip")
     size = wheel.stat().st_size
     verdict = "within" if size <= WHEEL_BUDGET_BYTES else "OVER"
     log(f"{wheel.relative_to(ROOT)}: {size / 1024:.1f} KB ({verdict} the {WHEEL_BUDGET_BYTES // 1024} KB budget)")
@@ -107,6 +111,36 @@ def cmd_wheel(_: argparse.Namespace) -> None:
     build_wheel()
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with the MIME types Pyodide needs, never cached (a rebuilt wheel shows at once)."""
+
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".mjs": "text/javascript",
+        ".wasm": "application/wasm",
+        ".whl": "application/zip",
+    }
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    ensure_node_modules()
+    build_wheel()
+    handler = functools.partial(QuietHandler, directory=str(ROOT))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+        log(f"serving the demo at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
 def cmd_test(args: argparse.Namespace) -> None:
     env = prepare_browser()
     pytest = [venv_python(), "-m", "pytest", *args.pytest_args]
@@ -123,6 +157,9 @@ def main() -> None:
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
     test.set_defaults(func=cmd_test)
     commands.add_parser("wheel", help="build dist/pysession-*.whl").set_defaults(func=cmd_wheel)
+    serve = commands.add_parser("serve", help="build the wheel and serve the demo at http://127.0.0.1:8000")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
     args = parser.parse_args()
     try:
         args.func(args)

@@ -7,11 +7,11 @@ runtime has them, and in-memory stand-ins otherwise.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from . import browser
-from ._errors import BrowserUnavailableError
 from ._expiry import ExpiryOptions
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._storage import STORAGE_METHODS, SessionStorage
@@ -20,6 +20,7 @@ from ._sync import BroadcastOptions, InactiveChannel, SyncChannel
 from .events import InvalidationEvent
 
 DEFAULT_STORAGE_KEY = "partylayer.session.connected"
+logger = logging.getLogger("pysession")
 
 
 def _check_provider(provider: Any) -> tuple[Any, tuple[Callable[[], None], ...]]:
@@ -57,7 +58,8 @@ def _open_channel(broadcast: Any, storage_key: str) -> SyncChannel:
     options = broadcast if isinstance(broadcast, BroadcastOptions) else None
     try:
         return browser.open_sync_channel(storage_key, options)
-    except BrowserUnavailableError:
+    except Exception:
+        logger.debug("pysession: no tab sync channel; this tab runs on its own", exc_info=True)
         return InactiveChannel()
 
 

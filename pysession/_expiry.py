@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,8 +27,8 @@ class ExpiryOptions:
     pending_queue_size: int = 32
 
     def __post_init__(self) -> None:
-        if self.ttl_ms is not None and not self.ttl_ms > 0:
-            raise ValueError("ttl_ms must be > 0 or None")
+        if self.ttl_ms is not None and not (self.ttl_ms > 0 and math.isfinite(self.ttl_ms)):
+            raise ValueError("ttl_ms must be a finite number > 0, or None")
         if self.on_reauth_required is not None and not callable(self.on_reauth_required):
             raise TypeError("on_reauth_required must be callable")
         if not isinstance(self.pending_queue_size, int) or self.pending_queue_size < 1:

@@ -129,8 +129,14 @@ class _LatestWinsWriter:
         self._pump()
 
     async def flush(self) -> None:
-        while self._running is not None:
-            await asyncio.shield(self._running)
+        """Wait for the writes asked for so far; a write cancelled by ``destroy()`` is not an error."""
+        while (running := self._running) is not None:
+            try:
+                await asyncio.shield(running)
+            except asyncio.CancelledError:
+                if not running.cancelled():
+                    raise
+                return
 
     def cancel(self) -> None:
         self._queued = None
@@ -182,6 +188,7 @@ class SessionStore:
         self._attempt = 0
         self._expiry_timer: Cancel | None = None
         self._reauthing = False
+        self._sessions_ended = 0
         self._connected_at = 0
         self._accounts_version = 0
         self._network_version = 0
@@ -229,6 +236,8 @@ class SessionStore:
 
     async def changes(self) -> AsyncIterator[SessionState]:
         """Each new snapshot, as it happens, until the store is destroyed."""
+        if self._destroyed:
+            return
         queue: asyncio.Queue[SessionState | None] = asyncio.Queue()
         self._change_queues.add(queue)
         unsubscribe = self.subscribe(lambda: queue.put_nowait(self._state))
@@ -438,28 +447,33 @@ class SessionStore:
             self._reconnected(accounts, network_id)
 
     def _reconnected(self, accounts: tuple[Account, ...], network_id: str | None) -> None:
-        attempt, self._attempt = self._attempt, 0
+        # The wallet may come back on its own before attempt 1 fires: that counts as attempt 1.
+        attempt, self._attempt = max(self._attempt, 1), 0
         self._cancel_backoff()
         self._apply_accounts(accounts, local=True)
         self._apply_network(network_id, local=True)
         self._set(status="connected", last_error=None)
+        self._persist()
         self._emit(ReconnectSucceeded(attempt))
 
     async def _reauth(self, expired_at: int) -> None:
         hook = self._expiry.on_reauth_required
         assert hook is not None
         self._reauthing = True
+        sessions_ended = self._sessions_ended
         try:
             await settle(hook(ReauthContext("expired", expired_at)))
         except Exception as exc:
             self._reauthing = False
+            if self._sessions_ended != sessions_ended:
+                return
             error = ReauthFailedError()
             error.__cause__ = exc
             self._queue.fail(exc)
             self._end_session(error)
             return
         self._reauthing = False
-        if self._state.status == "connected" and self._expiry_timer is None:
+        if self._state.status in ("connected", "reconnecting") and self._expiry_timer is None:
             self._connected_at = self._timers.now_ms()
             self._arm_expiry(None)
             self._persist()
@@ -487,6 +501,7 @@ class SessionStore:
 
     def _end_session(self, error: Exception | None, *, forget: bool = True) -> None:
         """Back to disconnected with nothing kept; ``forget`` removes the persisted entry too."""
+        self._sessions_ended += 1
         self._begin()
         self._cancel_timers()
         self._reauthing = False

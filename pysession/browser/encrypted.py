@@ -6,21 +6,21 @@ different keys: a candidate key is stored only if, inside one readwrite
 transaction, none is found, and every tab adopts whatever is stored. The loaded
 key is kept for the storage's life and forgotten when the key database closes.
 
-Speed: each get or set is one promise chain, awaited once.
+Speed: each get or set is one JS promise, awaited once; the Python steps inside
+it (framing the ciphertext, choosing what to do with a blob) run as long-lived
+proxies that JS calls directly (see ``_jsasync``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
-from .._crypto_envelope import decode_crypto_envelope
+from .._crypto_envelope import decode_crypto_envelope, encode_crypto_envelope
 from .._errors import SessionError
-from .._storage import settle
 from . import local_storage, webcrypto
-from ._jsasync import then
-from ._runtime import current_origin, is_js_proxy, js_global, require
+from ._jsasync import Callbacks, deferred, js_error
+from ._runtime import current_origin, js_global, require
 from .indexeddb import Database
 
 KEY_RECORD = "aes-gcm-256"
@@ -42,14 +42,15 @@ def has_encrypted_storage() -> bool:
     return js_global("indexedDB") is not None and webcrypto.has_webcrypto()
 
 
-def _chain(value: Any, step: Callable[[Any], Any]) -> Any:
-    """``step(value)``, after the promise settles if ``value`` is one."""
-    return then(value, step) if is_js_proxy(value) and callable(getattr(value, "then", None)) else step(value)
-
-
 def _storage_error(operation: str, exc: Exception) -> SessionError:
-    name = getattr(exc, "name", type(exc).__name__)
-    error = SessionError(f"encrypted storage {operation} failed: {name}: {getattr(exc, 'message', exc)}")
+    """A readable error for a failed storage call: the DOMException's name and message."""
+    cause = getattr(exc, "js_error", None)
+    target_error = getattr(getattr(cause, "target", None), "error", None)
+    if target_error is not None:
+        cause = target_error
+    name = getattr(cause, "name", None) or type(exc).__name__
+    message = getattr(cause, "message", None) or str(exc)
+    error = SessionError(f"encrypted storage {operation} failed: {name}: {message}")
     error.__cause__ = exc
     return error
 
@@ -61,16 +62,18 @@ class IndexedDBBlobs:
         self._db = Database(data_database_name(origin), "blobs")
 
     async def ready(self) -> None:
-        self._connection = await self._db.connection()
+        await self._db.connection()
 
-    def read(self, key: str) -> Any:
-        return self._db.get(self._connection, key)
+    def read(self, key: str, on_blob: Any, reject: Any) -> None:
+        """Call ``on_blob(request, event)`` when the read lands."""
+        request = self._db.get(key, None, reject)
+        request.onsuccess = on_blob.bind(None, request)
 
-    def write(self, key: str, blob: str) -> Any:
-        return self._db.put(self._connection, key, blob)
+    def write(self, key: str, blob: str, resolve: Any, reject: Any) -> None:
+        self._db.put(key, blob, resolve, reject)
 
-    def remove(self, key: str) -> Any:
-        return self._db.delete(self._connection, key)
+    def remove(self, key: str, resolve: Any, reject: Any) -> None:
+        self._db.delete(key, resolve, reject)
 
     def close(self) -> None:
         self._db.close()
@@ -85,14 +88,16 @@ class LocalStorageBlobs:
     async def ready(self) -> None:
         local_storage.local_storage()
 
-    def read(self, key: str) -> Any:
-        return local_storage.get_item(local_storage_key(self._origin, key))
+    def read(self, key: str, on_blob: Any, reject: Any) -> None:
+        on_blob(None, local_storage.get_item(local_storage_key(self._origin, key)))
 
-    def write(self, key: str, blob: str) -> None:
+    def write(self, key: str, blob: str, resolve: Any, reject: Any) -> None:
         local_storage.set_item(local_storage_key(self._origin, key), blob)
+        resolve()
 
-    def remove(self, key: str) -> None:
+    def remove(self, key: str, resolve: Any, reject: Any) -> None:
         local_storage.remove_item(local_storage_key(self._origin, key))
+        resolve()
 
     def close(self) -> None:
         pass
@@ -105,75 +110,107 @@ class EncryptedStorage:
         self.origin = origin
         self._blobs = blobs
         self._keys = Database(key_database_name(origin), "keys", on_close=self._forget_key)
-        self._key: Any = None
-        self._loading: asyncio.Future[Any] | None = None
+        self._cipher: webcrypto.Cipher | None = None
+        self._loading: asyncio.Future[webcrypto.Cipher] | None = None
+        self._callbacks = Callbacks()
 
     async def get_item(self, key: str) -> str | None:
         """The plaintext, or None when absent or unreadable (the unreadable entry is deleted)."""
         try:
-            crypto_key = await self._crypto_key()
-            await self._blobs.ready()
-            return await settle(_chain(self._blobs.read(key), lambda blob: self._open(crypto_key, key, blob)))
+            await self._ready()
+            pending = deferred()
+            self._blobs.read(key, self._callbacks.bind(self._opened, key, pending), pending.reject)
+            text = await pending.promise
         except Exception as exc:
             raise _storage_error("read", exc) from exc
+        return text if isinstance(text, str) else None
 
     async def set_item(self, key: str, value: str) -> None:
         try:
-            crypto_key = await self._crypto_key()
-            await self._blobs.ready()
-            await then(webcrypto.encrypt(crypto_key, value), lambda blob: self._blobs.write(key, blob))
+            cipher = await self._ready()
+            pending = deferred()
+            iv = cipher.fresh_iv()
+            sealed = cipher.encrypt(iv, value)
+            sealed.then(self._callbacks.bind(self._sealed, key, iv, pending), pending.reject)
+            await pending.promise
         except Exception as exc:
             raise _storage_error("write", exc) from exc
 
     async def remove_item(self, key: str) -> None:
         try:
             await self._blobs.ready()
-            await settle(self._blobs.remove(key))
+            pending = deferred()
+            self._blobs.remove(key, pending.resolve, pending.reject)
+            await pending.promise
         except Exception as exc:
             raise _storage_error("remove", exc) from exc
 
     def destroy(self) -> None:
-        """Close both databases; the next use reopens them."""
+        """Close both databases and drop the callbacks; the next use makes them again."""
         self._blobs.close()
         self._keys.close()
+        self._callbacks.destroy()
 
-    def _open(self, crypto_key: Any, key: str, blob: Any) -> Any:
-        if blob is None:
-            return None
-        parsed = decode_crypto_envelope(blob)
-        if parsed is None:
-            return self._discard(key)
+    # -- steps JS calls inside an operation ------------------------------------
 
-        def rejected(error: Any) -> Any:
-            if getattr(error, "name", None) in webcrypto.BAD_BLOB_ERRORS:
-                return self._discard(key)
-            return require("Promise").reject(error)
+    def _sealed(self, key: str, iv: Any, pending: Any, ciphertext: Any) -> None:
+        try:
+            blob = encode_crypto_envelope(iv.to_bytes(), ciphertext.to_bytes())
+            self._blobs.write(key, blob, pending.resolve, pending.reject)
+        except Exception as exc:
+            pending.reject(js_error(exc))
 
-        return then(webcrypto.decrypt(crypto_key, *parsed), lambda text: text, rejected)
+    def _opened(self, key: str, pending: Any, request: Any, blob: Any) -> None:
+        """A blob landed (``request.result`` for IndexedDB, the value itself for localStorage)."""
+        try:
+            cipher = self._cipher
+            if cipher is None:
+                raise SessionError("the key database closed during the read")
+            if request is not None:
+                blob = request.result
+            if blob is None:
+                pending.resolve(None)
+                return
+            parsed = decode_crypto_envelope(blob)
+            if parsed is None:
+                self._discard(key, pending)
+                return
+            unreadable = self._callbacks.bind(self._decrypt_failed, key, pending)
+            cipher.decrypt(*parsed).then(cipher.decode).then(pending.resolve, unreadable)
+        except Exception as exc:
+            pending.reject(js_error(exc))
 
-    def _discard(self, key: str) -> Any:
+    def _decrypt_failed(self, key: str, pending: Any, error: Any) -> None:
+        if getattr(error, "name", None) in webcrypto.BAD_BLOB_ERRORS:
+            self._discard(key, pending)
+        else:
+            pending.reject(error)
+
+    def _discard(self, key: str, pending: Any) -> None:
         """Delete an unreadable entry; the read then answers "nothing persisted"."""
-        return _chain(self._blobs.remove(key), lambda _: None)
+        self._blobs.remove(key, pending.resolve, pending.reject)
 
-    async def _crypto_key(self) -> Any:
-        if self._key is not None:
-            return self._key
-        if self._loading is None or self._loading.done():
-            self._loading = asyncio.ensure_future(self._load_key())
-        return await asyncio.shield(self._loading)
+    # -- the key ---------------------------------------------------------------
 
-    async def _load_key(self) -> Any:
-        connection = await self._keys.connection()
-        key = await self._keys.get(connection, KEY_RECORD)
+    async def _ready(self) -> webcrypto.Cipher:
+        """The cipher over the origin's key, with the blob location open; no await once warm."""
+        while True:
+            await self._blobs.ready()
+            if self._cipher is not None:
+                return self._cipher
+            if self._loading is None or self._loading.done():
+                self._loading = asyncio.ensure_future(self._load_key())
+            await asyncio.shield(self._loading)
+
+    async def _load_key(self) -> None:
+        key = await self._keys.read(KEY_RECORD)
         if key is None:
             candidate = await webcrypto.generate_key()
-            connection = await self._keys.connection()
-            key = await self._keys.get_or_add(connection, KEY_RECORD, candidate)
-        self._key = key
-        return key
+            key = await self._keys.get_or_add(KEY_RECORD, candidate)
+        self._cipher = webcrypto.Cipher(key)
 
     def _forget_key(self) -> None:
-        self._key = None
+        self._cipher = None
 
 
 def _require_encrypted_backend() -> None:
@@ -194,4 +231,3 @@ def create_encrypted_local_storage(origin: str | None = None) -> EncryptedStorag
     require("localStorage")
     origin = current_origin(origin)
     return EncryptedStorage(origin, LocalStorageBlobs(origin))
-

@@ -1,10 +1,10 @@
-"""IndexedDB as promises and one long-lived connection per database.
+"""IndexedDB with one long-lived connection per database, settled without per-call proxies.
 
 Traps this module exists for:
 - A transaction commits when it has nothing to do between tasks, and Python
   resumes after an ``await`` on a new task; so every request of a transaction is
   issued before anything is awaited, and read-then-write happens inside the
-  read's success callback.
+  read's success handler.
 - A connection left open blocks another tab that deletes or upgrades the
   database; so a ``versionchange`` closes it at once, and the next use reopens.
 """
@@ -15,33 +15,12 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from ._jsasync import settle_on_events, then
+from ._jsasync import deferred, settle_on
 from ._runtime import is_js_null, require
 
 
-def request_done(request: Any) -> Any:
-    """idb's ``wrap()``: a promise of the request's result, rejected with its error."""
-    return settle_on_events(
-        request,
-        resolve_on={"success": lambda _: request.result},
-        reject_on={"error": lambda _: request.error},
-    )
-
-
-def transaction_done(transaction: Any) -> Any:
-    """A promise settled when the transaction commits, rejected on error or abort."""
-
-    def failed(_: Any) -> Any:
-        error = transaction.error
-        if error is None or is_js_null(error):
-            return require("DOMException").new("the transaction was aborted", "AbortError")
-        return error
-
-    return settle_on_events(
-        transaction,
-        resolve_on={"complete": lambda _: None},
-        reject_on={"error": failed, "abort": failed},
-    )
+def is_absent(value: Any) -> bool:
+    return value is None or is_js_null(value)
 
 
 class Database:
@@ -53,7 +32,11 @@ class Database:
         self._on_close = on_close
         self._connection: Any = None
         self._opening: asyncio.Future[Any] | None = None
-        self._listeners: list[tuple[str, Any]] = []
+        self._close_listener: Any = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._connection is not None
 
     async def connection(self) -> Any:
         """The open connection; concurrent first uses share one open."""
@@ -64,6 +47,8 @@ class Database:
         return await asyncio.shield(self._opening)
 
     async def _open(self) -> Any:
+        from pyodide.ffi import create_proxy
+
         request = require("indexedDB", "IndexedDB").open(self.name, 1)
         store = self.store
 
@@ -72,72 +57,86 @@ class Database:
             if not db.objectStoreNames.contains(store):
                 db.createObjectStore(store)
 
-        connection = await settle_on_events(
-            request,
-            resolve_on={"success": lambda _: request.result},
-            reject_on={"error": lambda _: request.error},
-            also={"upgradeneeded": upgrade},
-        )
-        self._adopt(connection)
-        return connection
-
-    def _adopt(self, connection: Any) -> None:
-        from pyodide.ffi import create_proxy
-
+        pending = deferred()
+        upgrade_proxy = create_proxy(upgrade)
+        request.onupgradeneeded = upgrade_proxy
+        settle_on(request, pending.resolve, pending.reject)
+        try:
+            await pending.promise
+        finally:
+            request.onupgradeneeded = None
+            upgrade_proxy.destroy()
+        connection = request.result
         self._connection = connection
-        for event_type in ("versionchange", "close"):
-            proxy = create_proxy(lambda _event: self.close())
-            connection.addEventListener(event_type, proxy)
-            self._listeners.append((event_type, proxy))
+        self._close_listener = create_proxy(lambda _event: self.close())
+        connection.onversionchange = self._close_listener
+        connection.onclose = self._close_listener
+        return connection
 
     def close(self) -> None:
         """Drop the connection (another tab wants the database, or we are done); reopen on use."""
         connection, self._connection = self._connection, None
         if connection is None:
             return
-        for event_type, proxy in self._listeners:
-            connection.removeEventListener(event_type, proxy)
-            proxy.destroy()
-        self._listeners.clear()
+        connection.onversionchange = None
+        connection.onclose = None
+        self._close_listener.destroy()
+        self._close_listener = None
         connection.close()
         self._on_close()
 
-    def _store(self, connection: Any, mode: str) -> tuple[Any, Any]:
-        transaction = connection.transaction(self.store, mode)
+    def _object_store(self, mode: str) -> tuple[Any, Any]:
+        transaction = self._connection.transaction(self.store, mode)
         return transaction, transaction.objectStore(self.store)
 
-    def get(self, connection: Any, key: str) -> Any:
-        """A promise of the value at ``key`` (undefined when absent)."""
-        _, store = self._store(connection, "readonly")
-        return request_done(store.get(key))
+    def get(self, key: str, on_success: Any, reject: Any) -> Any:
+        """Issue a read; ``on_success(event)`` then finds the value in the returned request's ``result``."""
+        _, store = self._object_store("readonly")
+        request = store.get(key)
+        settle_on(request, on_success, reject)
+        return request
 
-    def put(self, connection: Any, key: str, value: Any) -> Any:
-        """A promise settled when the put has committed."""
-        transaction, store = self._store(connection, "readwrite")
+    def put(self, key: str, value: Any, resolve: Any, reject: Any) -> None:
+        """Issue a write; ``resolve`` runs once it has committed."""
+        transaction, store = self._object_store("readwrite")
         store.put(value, key)
-        return transaction_done(transaction)
+        settle_on(transaction, resolve, reject, "complete")
 
-    def delete(self, connection: Any, key: str) -> Any:
-        transaction, store = self._store(connection, "readwrite")
+    def delete(self, key: str, resolve: Any, reject: Any) -> None:
+        transaction, store = self._object_store("readwrite")
         store.delete(key)
-        return transaction_done(transaction)
+        settle_on(transaction, resolve, reject, "complete")
 
-    async def get_or_add(self, connection: Any, key: str, candidate: Any) -> Any:
+    async def read(self, key: str) -> Any:
+        """The value at ``key``, or None (the cold path: one await, no hurry)."""
+        await self.connection()
+        pending = deferred()
+        request = self.get(key, pending.resolve, pending.reject)
+        await pending.promise
+        return None if is_absent(request.result) else request.result
+
+    async def get_or_add(self, key: str, candidate: Any) -> Any:
         """The stored value, storing ``candidate`` first if there is none.
 
         Read and add run in one readwrite transaction, which IndexedDB serialises
         against every other tab's: exactly one candidate ever wins.
         """
-        transaction, store = self._store(connection, "readwrite")
-        chosen: list[Any] = []
+        from pyodide.ffi import create_proxy
 
-        def decide(existing: Any) -> None:
-            if existing is None or is_js_null(existing):
+        await self.connection()
+        transaction, store = self._object_store("readwrite")
+        request = store.get(key)
+
+        def decide(_: Any) -> None:
+            if is_absent(request.result):
                 store.add(candidate, key)
-                chosen.append(candidate)
-            else:
-                chosen.append(existing)
 
-        then(request_done(store.get(key)), decide, lambda _error: None)
-        await transaction_done(transaction)
-        return chosen[0]
+        decide_proxy = create_proxy(decide)
+        request.onsuccess = decide_proxy
+        pending = deferred()
+        settle_on(transaction, pending.resolve, pending.reject, "complete")
+        try:
+            await pending.promise
+        finally:
+            decide_proxy.destroy()
+        return candidate if is_absent(request.result) else request.result

@@ -12,6 +12,9 @@ from .._timers import Cancel
 from ._runtime import require
 
 
+MAX_DELAY_MS = 2**31 - 1
+
+
 class BrowserTimers:
     def __init__(self) -> None:
         self._pending: dict[int, Callable[[], None]] = {}
@@ -22,12 +25,17 @@ class BrowserTimers:
     def call_later(self, delay_ms: float, callback: Callable[[], None]) -> Cancel:
         from pyodide.ffi import create_once_callable
 
+        delay_ms = max(delay_ms, 0)
+        if delay_ms > MAX_DELAY_MS:
+            # setTimeout fires at once past 2**31 - 1 ms; wait in steps instead.
+            return self._call_later_in_steps(delay_ms, callback)
+
         def fire() -> None:
             self._pending.pop(timer_id, None)
             callback()
 
         proxy = create_once_callable(fire)
-        timer_id = int(require("setTimeout")(proxy, max(delay_ms, 0)))
+        timer_id = int(require("setTimeout")(proxy, delay_ms))
 
         def cancel() -> None:
             if self._pending.pop(timer_id, None) is not None:
@@ -36,6 +44,15 @@ class BrowserTimers:
 
         self._pending[timer_id] = cancel
         return cancel
+
+    def _call_later_in_steps(self, delay_ms: float, callback: Callable[[], None]) -> Cancel:
+        cancel_step: list[Cancel] = []
+
+        def step() -> None:
+            cancel_step[0] = self.call_later(delay_ms - MAX_DELAY_MS, callback)
+
+        cancel_step.append(self.call_later(MAX_DELAY_MS, step))
+        return lambda: cancel_step[0]()
 
     def close(self) -> None:
         for cancel in list(self._pending.values()):

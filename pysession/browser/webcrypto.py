@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._crypto_envelope import IV_LENGTH, encode_crypto_envelope
+from .._crypto_envelope import IV_LENGTH
 from .._errors import BrowserUnavailableError
-from ._jsasync import then
 from ._runtime import js_global, require
 from .jsvalues import to_js_object
 
@@ -45,17 +44,34 @@ def generate_key() -> Any:
     )
 
 
-def encrypt(key: Any, plaintext: str) -> Any:
-    """A promise of the crypto envelope text for ``plaintext``."""
-    iv = require("crypto").getRandomValues(require("Uint8Array").new(IV_LENGTH))
-    data = require("TextEncoder").new().encode(plaintext)
-    sealed = subtle().encrypt(to_js_object({"name": ALGORITHM, "iv": iv}), key, data)
-    return then(sealed, lambda ciphertext: encode_crypto_envelope(iv.to_bytes(), ciphertext.to_bytes()))
+class Cipher:
+    """Encrypt and decrypt with one key; the JS helpers are made once, not per call."""
 
+    def __init__(self, key: Any) -> None:
+        from pyodide.ffi import to_js
 
-def decrypt(key: Any, iv: bytes, ciphertext: bytes) -> Any:
-    """A promise of the plaintext; rejects with an ``OperationError`` on a failed tag check."""
-    from pyodide.ffi import to_js
+        self.key = key
+        crypto, api = require("crypto"), subtle()
+        self._to_js = to_js
+        self._encrypt = api.encrypt.bind(api)
+        self._decrypt = api.decrypt.bind(api)
+        self._random = crypto.getRandomValues.bind(crypto)
+        self._new_bytes = require("Uint8Array").new
+        encoder, decoder = require("TextEncoder").new(), require("TextDecoder").new()
+        self._encode = encoder.encode.bind(encoder)
+        self.decode = decoder.decode.bind(decoder)
+        # WebCrypto copies the algorithm and its IV when called, so one object serves every call.
+        self._params = to_js_object({"name": ALGORITHM, "iv": None})
 
-    opened = subtle().decrypt(to_js_object({"name": ALGORITHM, "iv": to_js(iv)}), key, to_js(ciphertext))
-    return then(opened, require("TextDecoder").new().decode)
+    def fresh_iv(self) -> Any:
+        return self._random(self._new_bytes(IV_LENGTH))
+
+    def encrypt(self, iv: Any, plaintext: str) -> Any:
+        """A promise of the ciphertext (with its tag) as an ArrayBuffer."""
+        self._params.iv = iv
+        return self._encrypt(self._params, self.key, self._encode(plaintext))
+
+    def decrypt(self, iv: bytes, ciphertext: bytes) -> Any:
+        """A promise of the plaintext bytes; rejects with ``OperationError`` on a failed tag check."""
+        self._params.iv = self._to_js(iv)
+        return self._decrypt(self._params, self.key, self._to_js(ciphertext))
