@@ -1,1 +1,197 @@
+"""pytest plugin: Pyodide pages with pysession installed, in the system Chromium.
 
+Layered on pytest-playwright (sync API): its `browser`, `context` and `page`
+fixtures are used as they are, and the launch options are merged into its
+`browser_type_launch_args`. Importing this module imports neither playwright
+nor a browser, and nothing changes until a fixture below is requested.
+
+Fixtures: `pyodide_page`, `new_tab`, `pysession_server`, `pysession_snapshot`,
+`pysession_wheels`, `pysession_serve_root`, `pysession_pyodide_dir`. Ini
+options: pysession_serve_root, pysession_load_timeout,
+pysession_memory_snapshot. Environment:
+PYSESSION_CHROMIUM (default /usr/bin/chromium), PYSESSION_WHEEL (a built wheel
+to serve; default: one zipped from the imported pysession package),
+PYSESSION_PYODIDE_DIR (default <rootdir>/node_modules/pyodide).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from ._page import PyodidePage, PythonError, wait_until_ready
+from ._server import PREFIX, StaticServer
+from ._wheel import build_wheel
+
+__all__ = ["PyodidePage", "PythonError", "ServedSite"]
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("pysession_serve_root", "folder pysession_server serves at / (default: rootdir)", type="paths")
+    parser.addini("pysession_load_timeout", "seconds a harness page may take to load Pyodide", default="60")
+    parser.addini(
+        "pysession_memory_snapshot",
+        "restore harness pages from a Pyodide memory snapshot made once per session",
+        type="bool",
+        default=True,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Plugins' fixtures override in registration order, and entry points load
+    # in no fixed order; registering here, after all of them, makes ours the
+    # override of pytest-playwright's. A conftest.py still overrides ours.
+    config.pluginmanager.register(_ChromiumLaunchArgs(), "pysession-launch-args")
+
+
+class _ChromiumLaunchArgs:
+    @pytest.fixture(scope="session")
+    def browser_type_launch_args(self, browser_type_launch_args: dict, browser_name: str) -> dict:
+        """pytest-playwright's launch options plus the system Chromium and its flags (issue 76: merge, never replace)."""
+        if browser_name != "chromium":
+            return browser_type_launch_args
+        merged = dict(browser_type_launch_args)
+        if "channel" not in merged:
+            merged.setdefault("executable_path", os.environ.get("PYSESSION_CHROMIUM", DEFAULT_CHROMIUM))
+        args = list(merged.get("args", ()))
+        merged["args"] = args + [arg for arg in CHROMIUM_ARGS if arg not in args]
+        return merged
+
+
+@dataclass(frozen=True)
+class ServedSite:
+    """Where pysession_server listens: `url` serves the root folder, `harness_url()` the Pyodide harness."""
+
+    url: str
+    wheels: tuple[str, ...]
+
+    def harness_url(self, **params: str | None) -> str:
+        """The harness page that installs the wheels; params such as snapshot=URL are added unless None."""
+        query = [("wheel", f"wheel/{name}") for name in self.wheels]
+        query += [(key, value) for key, value in params.items() if value is not None]
+        return f"{self.url}{PREFIX}harness.html?{urlencode(query)}"
+
+
+@pytest.fixture(scope="session")
+def pysession_serve_root(pytestconfig: pytest.Config) -> Path:
+    """The folder served at /: the ini option pysession_serve_root, else rootdir."""
+    configured = pytestconfig.getini("pysession_serve_root")
+    return Path(configured[0]) if configured else pytestconfig.rootpath
+
+
+@pytest.fixture(scope="session")
+def pysession_pyodide_dir(pytestconfig: pytest.Config) -> Path:
+    """The Pyodide distribution served at /_pysession/pyodide/ (the npm package's files)."""
+    folder = Path(os.environ.get("PYSESSION_PYODIDE_DIR", pytestconfig.rootpath / "node_modules" / "pyodide"))
+    if not (folder / "pyodide.mjs").is_file():
+        pytest.fail(f"no pyodide.mjs in {folder}: run `npm ci` or set PYSESSION_PYODIDE_DIR", pytrace=False)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def pysession_wheels(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Wheels every harness page installs: PYSESSION_WHEEL, else one zipped from the imported package.
+
+    Override it to add a dApp's own wheels: `return [*pysession_wheels, my_wheel]`.
+    """
+    given = os.environ.get("PYSESSION_WHEEL")
+    if not given:
+        return [build_wheel(tmp_path_factory.mktemp("pysession-wheel"))]
+    wheel = pytestconfig.invocation_params.dir / given
+    if not wheel.is_file():
+        pytest.fail(f"PYSESSION_WHEEL={given} is not a file", pytrace=False)
+    return [wheel]
+
+
+@pytest.fixture(scope="session")
+def pysession_server(
+    pysession_serve_root: Path,
+    pysession_pyodide_dir: Path,
+    pysession_wheels: list[Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ServedSite]:
+    """Serves the root folder, Pyodide, the wheels and the harness on 127.0.0.1 for the session."""
+    wheel_dir = tmp_path_factory.mktemp("pysession-wheels")
+    for wheel in pysession_wheels:
+        shutil.copyfile(wheel, wheel_dir / wheel.name)
+    uploads = tmp_path_factory.mktemp("pysession-uploads")
+    server = StaticServer(pysession_serve_root, pysession_pyodide_dir, wheel_dir, uploads)
+    try:
+        yield ServedSite(server.url, tuple(wheel.name for wheel in pysession_wheels))
+    finally:
+        server.close()
+
+
+def _load_timeout(config: pytest.Config) -> float:
+    return float(config.getini("pysession_load_timeout"))
+
+
+@pytest.fixture(scope="session")
+def pysession_snapshot(browser: Any, pysession_server: ServedSite, pytestconfig: pytest.Config) -> str | None:
+    """URL of a memory snapshot of freshly booted Pyodide, made once per session in a throwaway page.
+
+    Harness pages restore it in a fraction of a second instead of booting for
+    seconds. None when pysession_memory_snapshot is off, or, with a warning,
+    when this Pyodide cannot make one (its snapshot API is private).
+    """
+    if not pytestconfig.getini("pysession_memory_snapshot"):
+        return None
+    url = f"{PREFIX}snapshot/pyodide.snapshot"
+    page = browser.new_page()
+    try:
+        response = page.goto(pysession_server.harness_url(save_snapshot=url))
+        error = wait_until_ready(page, response, _load_timeout(pytestconfig))
+    finally:
+        page.close()
+    if error:
+        warnings.warn(f"booting every page without a Pyodide memory snapshot: {error}", pytest.PytestWarning)
+        return None
+    return url
+
+
+def _open(page: Any, site: ServedSite, snapshot: str | None, config: pytest.Config) -> PyodidePage:
+    return PyodidePage(page, site.harness_url(snapshot=snapshot), _load_timeout(config)).load()
+
+
+@pytest.fixture
+def pyodide_page(
+    page: Any, pysession_server: ServedSite, pysession_snapshot: str | None, pytestconfig: pytest.Config
+) -> PyodidePage:
+    """pytest-playwright's `page` on the harness, with Pyodide and pysession ready."""
+    return _open(page, pysession_server, pysession_snapshot, pytestconfig)
+
+
+@pytest.fixture
+def new_tab(
+    context: Any, pysession_server: ServedSite, pysession_snapshot: str | None, pytestconfig: pytest.Config
+) -> Iterator[Callable[[], PyodidePage]]:
+    """Factory for more harness tabs in the same context as `page`: they share IndexedDB and BroadcastChannel."""
+    made: list[Any] = []
+
+    def open_tab() -> PyodidePage:
+        page = context.new_page()
+        made.append(page)
+        return _open(page, pysession_server, pysession_snapshot, pytestconfig)
+
+    yield open_tab
+    for page in made:
+        page.close()

@@ -1,0 +1,54 @@
+"""A wheel of the pysession that is running the tests, for the browser to install.
+
+The browser must run the same code as the checkout or installed package under
+test, so when no built wheel is given, the package folder is zipped as is: pure
+Python needs only METADATA, WHEEL and a RECORD of sha256 digests.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import pysession
+
+NAME = "pysession"
+
+
+def _record_line(path: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{path},sha256={digest},{len(data)}"
+
+
+def _package_files() -> list[tuple[str, bytes]]:
+    root = Path(pysession.__file__).resolve().parent
+    files = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            files.append((f"{NAME}/{path.relative_to(root).as_posix()}", path.read_bytes()))
+    return files
+
+
+def build_wheel(directory: Path) -> Path:
+    """Write pysession-<version>-py3-none-any.whl into directory and return its path."""
+    version = metadata.version(NAME)
+    dist_info = f"{NAME}-{version}.dist-info"
+    files = _package_files()
+    files.append((f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {NAME}\nVersion: {version}\n".encode()))
+    files.append(
+        (
+            f"{dist_info}/WHEEL",
+            b"Wheel-Version: 1.0\nGenerator: pysession.testing\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+    )
+    record = [_record_line(path, data) for path, data in files]
+    record.append(f"{dist_info}/RECORD,,")
+    files.append((f"{dist_info}/RECORD", ("\n".join(record) + "\n").encode()))
+    wheel = directory / f"{NAME}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in files:
+            archive.writestr(path, data)
+    return wheel
