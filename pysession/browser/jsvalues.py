@@ -14,10 +14,19 @@ _MESSAGE_FIELDS = ("v", "kind", "partyId", "networkId")
 
 
 def to_js_object(value: Any) -> Any:
-    """A Python dict/list tree as plain JS objects and arrays (not Maps)."""
-    from pyodide.ffi import to_js
+    """A JSON-like Python tree as plain JS objects and arrays; None is JS ``null``, as in JSON."""
+    from pyodide.ffi import jsnull, to_js
 
-    return to_js(value, dict_converter=js_global("Object").fromEntries)
+    def nulls(item: Any) -> Any:
+        if item is None:
+            return jsnull
+        if isinstance(item, dict):
+            return {key: nulls(v) for key, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [nulls(v) for v in item]
+        return item
+
+    return to_js(nulls(value), dict_converter=js_global("Object").fromEntries, create_pyproxies=False)
 
 
 def to_py(value: Any) -> Any:
