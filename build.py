@@ -150,6 +150,12 @@ def cmd_test(args: argparse.Namespace) -> None:
     run(*pytest, "tests/browser", env=env)
 
 
+def cmd_bench(args: argparse.Namespace) -> None:
+    env = prepare_browser()
+    quick = ["--quick"] if args.quick else []
+    run(venv_python(), ROOT / "bench" / "run.py", "--wheel", env["PYSESSION_WHEEL"], *quick, env=env)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python build.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -157,6 +163,9 @@ def main() -> None:
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
     test.set_defaults(func=cmd_test)
     commands.add_parser("wheel", help="build dist/pysession-*.whl").set_defaults(func=cmd_wheel)
+    bench = commands.add_parser("bench", help="pysession against raw JS and the floor, in Chromium")
+    bench.add_argument("--quick", action="store_true", help="tiny repetition counts (checks that it runs)")
+    bench.set_defaults(func=cmd_bench)
     serve = commands.add_parser("serve", help="build the wheel and serve the demo at http://127.0.0.1:8000")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)

@@ -89,22 +89,48 @@ def _call_guarded(fn: Callable[..., Any], *args: Any) -> None:
 
 
 class _LatestWinsWriter:
-    """Serialised writes of one storage key; a value queued behind a running write is replaced by newer ones."""
+    """Serialised writes of one storage key; a value queued behind a running write is replaced by newer ones.
+
+    A synchronous storage is written at once. With an async one, ``put`` drains in
+    a task, while ``write`` drains in its caller: ``connect()`` awaits its own
+    write without an extra task hop (each costs a browser task under Pyodide).
+    """
 
     def __init__(self, storage: SessionStorage, key: str, report: Callable[[str, Exception], None]) -> None:
         self._storage = storage
         self._key = key
         self._report = report
         self._queued: tuple[str | None] | None = None
-        self._running: asyncio.Task[None] | None = None
+        self._busy: asyncio.Future[None] | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def put(self, value: str | None) -> None:
         """Persist ``value`` (None removes the entry) after any write already running."""
         self._queued = (value,)
-        if self._running is None:
-            self._pump()
+        if self._busy is None and (pending := self._write_queued()) is not None:
+            self._busy = current_loop().create_future()
+            self._task = current_loop().create_task(self._drain(pending))
 
-    def _pump(self) -> None:
+    async def write(self, value: str | None) -> None:
+        """``put(value)`` and wait until it is stored."""
+        self._queued = (value,)
+        if self._busy is None and (pending := self._write_queued()) is not None:
+            self._busy = current_loop().create_future()
+            await self._drain(pending)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Wait for the writes asked for so far; a write cancelled by ``destroy()`` is not an error."""
+        while (busy := self._busy) is not None:
+            await asyncio.shield(busy)
+
+    def cancel(self) -> None:
+        self._queued = None
+        if self._task is not None:
+            self._task.cancel()
+
+    def _write_queued(self) -> Awaitable[Any] | None:
+        """Write queued values while the storage answers synchronously; return the first awaitable."""
         while self._queued is not None:
             (value,), self._queued = self._queued, None
             try:
@@ -116,32 +142,22 @@ class _LatestWinsWriter:
                 self._report("persisting the session failed", exc)
                 continue
             if inspect.isawaitable(pending):
-                self._running = current_loop().create_task(self._finish(pending))
-                return
+                return pending
+        return None
 
-    async def _finish(self, pending: Awaitable[Any]) -> None:
+    async def _drain(self, pending: Awaitable[Any] | None) -> None:
+        """Await ``pending``, then every value queued meanwhile; ``_busy`` is set until done."""
         try:
-            await pending
-        except Exception as exc:
-            self._report("persisting the session failed", exc)
+            while pending is not None:
+                try:
+                    await pending
+                except Exception as exc:
+                    self._report("persisting the session failed", exc)
+                pending = self._write_queued()
         finally:
-            self._running = None
-        self._pump()
-
-    async def flush(self) -> None:
-        """Wait for the writes asked for so far; a write cancelled by ``destroy()`` is not an error."""
-        while (running := self._running) is not None:
-            try:
-                await asyncio.shield(running)
-            except asyncio.CancelledError:
-                if not running.cancelled():
-                    raise
-                return
-
-    def cancel(self) -> None:
-        self._queued = None
-        if self._running is not None:
-            self._running.cancel()
+            busy, self._busy, self._task = self._busy, None, None
+            if busy is not None and not busy.done():
+                busy.set_result(None)
 
 
 class SessionStore:
@@ -274,8 +290,8 @@ class SessionStore:
                 self._end_session(failure("connect failed", exc), forget=False)
             return self._state
         if self._is_current(generation):
-            self._start_session(accounts, network_id, self._timers.now_ms())
-            await self._writer.flush()
+            self._start_session(accounts, network_id, self._timers.now_ms(), persist=False)
+            await self._writer.write(self._persisted_value())
         return self._state
 
     async def disconnect(self) -> None:
@@ -671,14 +687,17 @@ class SessionStore:
             self._report("telling other tabs failed", exc)
 
     def _persist(self) -> None:
+        self._writer.put(self._persisted_value())
+
+    def _persisted_value(self) -> str:
+        """The envelope of the current session, or the bare marker without ``persist_snapshot``."""
         if not self._persist_snapshot:
-            self._writer.put(MARKER)
-            return
+            return MARKER
         state = self._state
         snapshot = PersistedSessionSnapshot(
             state.account, state.accounts, state.network_id, self._connected_at, self._expires_at()
         )
-        self._writer.put(encode_session_envelope(snapshot))
+        return encode_session_envelope(snapshot)
 
     def _expires_at(self) -> int | None:
         ttl = self._expiry.ttl_ms

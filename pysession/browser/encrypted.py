@@ -6,20 +6,22 @@ different keys: a candidate key is stored only if, inside one readwrite
 transaction, none is found, and every tab adopts whatever is stored. The loaded
 key is kept for the storage's life and forgotten when the key database closes.
 
-Speed: each get or set is one JS promise, awaited once; the Python steps inside
-it (framing the ciphertext, choosing what to do with a blob) run as long-lived
-proxies that JS calls directly (see ``_jsasync``).
+Speed: a write awaits the encryption, then the put; a read awaits the get, then
+the decryption (localStorage's own calls are synchronous). Promises are awaited
+as they are: chaining them from Python (Pyodide's ``JsPromise.then``) costs more
+than a second await.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Any
 
 from .._crypto_envelope import decode_crypto_envelope, encode_crypto_envelope
 from .._errors import SessionError
+from .._storage import settle
 from . import local_storage, webcrypto
-from ._jsasync import Callbacks, deferred, js_error
 from ._runtime import current_origin, js_global, require
 from .indexeddb import Database
 
@@ -64,23 +66,21 @@ class IndexedDBBlobs:
     async def ready(self) -> None:
         await self._db.connection()
 
-    def read(self, key: str, on_blob: Any, reject: Any) -> None:
-        """Call ``on_blob(request, event)`` when the read lands."""
-        request = self._db.get(key, None, reject)
-        request.onsuccess = on_blob.bind(None, request)
+    def read(self, key: str) -> Awaitable[Any]:
+        return self._db.read(key)
 
-    def write(self, key: str, blob: str, resolve: Any, reject: Any) -> None:
-        self._db.put(key, blob, resolve, reject)
+    def write(self, key: str, blob: str) -> Awaitable[None]:
+        return self._db.write(key, blob)
 
-    def remove(self, key: str, resolve: Any, reject: Any) -> None:
-        self._db.delete(key, resolve, reject)
+    def remove(self, key: str) -> Awaitable[None]:
+        return self._db.remove(key)
 
     def close(self) -> None:
         self._db.close()
 
 
 class LocalStorageBlobs:
-    """Ciphertext in ``localStorage['partylayer.session.enc::<origin>::<key>']``."""
+    """Ciphertext in ``localStorage['partylayer.session.enc::<origin>::<key>']``: no await at all."""
 
     def __init__(self, origin: str) -> None:
         self._origin = origin
@@ -88,16 +88,14 @@ class LocalStorageBlobs:
     async def ready(self) -> None:
         local_storage.local_storage()
 
-    def read(self, key: str, on_blob: Any, reject: Any) -> None:
-        on_blob(None, local_storage.get_item(local_storage_key(self._origin, key)))
+    def read(self, key: str) -> Any:
+        return local_storage.get_item(local_storage_key(self._origin, key))
 
-    def write(self, key: str, blob: str, resolve: Any, reject: Any) -> None:
+    def write(self, key: str, blob: str) -> None:
         local_storage.set_item(local_storage_key(self._origin, key), blob)
-        resolve()
 
-    def remove(self, key: str, resolve: Any, reject: Any) -> None:
+    def remove(self, key: str) -> None:
         local_storage.remove_item(local_storage_key(self._origin, key))
-        resolve()
 
     def close(self) -> None:
         pass
@@ -111,103 +109,77 @@ class EncryptedStorage:
         self._blobs = blobs
         self._keys = Database(key_database_name(origin), "keys", on_close=self._forget_key)
         self._cipher: webcrypto.Cipher | None = None
-        self._loading: asyncio.Future[webcrypto.Cipher] | None = None
-        self._callbacks = Callbacks()
+        self._loading: asyncio.Future[None] | None = None
 
     async def get_item(self, key: str) -> str | None:
         """The plaintext, or None when absent or unreadable (the unreadable entry is deleted)."""
         try:
-            await self._ready()
-            pending = deferred()
-            self._blobs.read(key, self._callbacks.bind(self._opened, key, pending), pending.reject)
-            text = await pending.promise
+            cipher = await self._ready(create=False)
+            blob = await settle(self._blobs.read(key))
+            if blob is None:
+                return None
+            parsed = decode_crypto_envelope(blob)
+            if parsed is None or cipher is None:
+                return await self._discard(key)
+            try:
+                plaintext = await cipher.decrypt(*parsed)
+            except Exception as exc:
+                if getattr(exc, "name", None) not in webcrypto.BAD_BLOB_ERRORS:
+                    raise
+                return await self._discard(key)
+            return cipher.decode(plaintext)
         except Exception as exc:
             raise _storage_error("read", exc) from exc
-        return text if isinstance(text, str) else None
 
     async def set_item(self, key: str, value: str) -> None:
         try:
-            cipher = await self._ready()
-            pending = deferred()
+            cipher = await self._ready(create=True)
             iv = cipher.fresh_iv()
-            sealed = cipher.encrypt(iv, value)
-            sealed.then(self._callbacks.bind(self._sealed, key, iv, pending), pending.reject)
-            await pending.promise
+            ciphertext = await cipher.encrypt(iv, value)
+            await settle(self._blobs.write(key, encode_crypto_envelope(iv.to_bytes(), ciphertext.to_bytes())))
         except Exception as exc:
             raise _storage_error("write", exc) from exc
 
     async def remove_item(self, key: str) -> None:
         try:
             await self._blobs.ready()
-            pending = deferred()
-            self._blobs.remove(key, pending.resolve, pending.reject)
-            await pending.promise
+            await settle(self._blobs.remove(key))
         except Exception as exc:
             raise _storage_error("remove", exc) from exc
 
     def destroy(self) -> None:
-        """Close both databases and drop the callbacks; the next use makes them again."""
+        """Close both databases; the next use opens them again."""
         self._blobs.close()
         self._keys.close()
-        self._callbacks.destroy()
 
-    # -- steps JS calls inside an operation ------------------------------------
-
-    def _sealed(self, key: str, iv: Any, pending: Any, ciphertext: Any) -> None:
-        try:
-            blob = encode_crypto_envelope(iv.to_bytes(), ciphertext.to_bytes())
-            self._blobs.write(key, blob, pending.resolve, pending.reject)
-        except Exception as exc:
-            pending.reject(js_error(exc))
-
-    def _opened(self, key: str, pending: Any, request: Any, blob: Any) -> None:
-        """A blob landed (``request.result`` for IndexedDB, the value itself for localStorage)."""
-        try:
-            cipher = self._cipher
-            if cipher is None:
-                raise SessionError("the key database closed during the read")
-            if request is not None:
-                blob = request.result
-            if blob is None:
-                pending.resolve(None)
-                return
-            parsed = decode_crypto_envelope(blob)
-            if parsed is None:
-                self._discard(key, pending)
-                return
-            unreadable = self._callbacks.bind(self._decrypt_failed, key, pending)
-            cipher.decrypt(*parsed).then(cipher.decode).then(pending.resolve, unreadable)
-        except Exception as exc:
-            pending.reject(js_error(exc))
-
-    def _decrypt_failed(self, key: str, pending: Any, error: Any) -> None:
-        if getattr(error, "name", None) in webcrypto.BAD_BLOB_ERRORS:
-            self._discard(key, pending)
-        else:
-            pending.reject(error)
-
-    def _discard(self, key: str, pending: Any) -> None:
+    async def _discard(self, key: str) -> None:
         """Delete an unreadable entry; the read then answers "nothing persisted"."""
-        self._blobs.remove(key, pending.resolve, pending.reject)
+        await settle(self._blobs.remove(key))
 
     # -- the key ---------------------------------------------------------------
 
-    async def _ready(self) -> webcrypto.Cipher:
-        """The cipher over the origin's key, with the blob location open; no await once warm."""
-        while True:
-            await self._blobs.ready()
-            if self._cipher is not None:
-                return self._cipher
-            if self._loading is None or self._loading.done():
-                self._loading = asyncio.ensure_future(self._load_key())
-            await asyncio.shield(self._loading)
+    async def _ready(self, *, create: bool) -> webcrypto.Cipher | None:
+        """The blob location open and the origin's key loaded; no await once warm.
 
-    async def _load_key(self) -> None:
+        A read never creates a key: without one no blob is readable, so the read
+        answers None (and clears such a blob) without the cost of a new key.
+        """
+        await self._blobs.ready()
+        while self._cipher is None:
+            if self._loading is None or self._loading.done():
+                self._loading = asyncio.ensure_future(self._load_key(create))
+            await asyncio.shield(self._loading)
+            if not create:
+                break
+        return self._cipher
+
+    async def _load_key(self, create: bool) -> None:
         key = await self._keys.read(KEY_RECORD)
-        if key is None:
+        if key is None and create:
             candidate = await webcrypto.generate_key()
             key = await self._keys.get_or_add(KEY_RECORD, candidate)
-        self._cipher = webcrypto.Cipher(key)
+        if key is not None:
+            self._cipher = webcrypto.Cipher(key)
 
     def _forget_key(self) -> None:
         self._cipher = None

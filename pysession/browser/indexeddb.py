@@ -89,31 +89,30 @@ class Database:
         transaction = self._connection.transaction(self.store, mode)
         return transaction, transaction.objectStore(self.store)
 
-    def get(self, key: str, on_success: Any, reject: Any) -> Any:
-        """Issue a read; ``on_success(event)`` then finds the value in the returned request's ``result``."""
+    async def read(self, key: str) -> Any:
+        """The value at ``key``, or None."""
+        await self.connection()
         _, store = self._object_store("readonly")
         request = store.get(key)
-        settle_on(request, on_success, reject)
-        return request
-
-    def put(self, key: str, value: Any, resolve: Any, reject: Any) -> None:
-        """Issue a write; ``resolve`` runs once it has committed."""
-        transaction, store = self._object_store("readwrite")
-        store.put(value, key)
-        settle_on(transaction, resolve, reject, "complete")
-
-    def delete(self, key: str, resolve: Any, reject: Any) -> None:
-        transaction, store = self._object_store("readwrite")
-        store.delete(key)
-        settle_on(transaction, resolve, reject, "complete")
-
-    async def read(self, key: str) -> Any:
-        """The value at ``key``, or None (the cold path: one await, no hurry)."""
-        await self.connection()
         pending = deferred()
-        request = self.get(key, pending.resolve, pending.reject)
+        settle_on(request, pending.resolve, pending.reject)
         await pending.promise
         return None if is_absent(request.result) else request.result
+
+    async def write(self, key: str, value: Any) -> None:
+        """Put ``value`` at ``key``; returns once the transaction has committed."""
+        await self._commit(lambda store: store.put(value, key))
+
+    async def remove(self, key: str) -> None:
+        await self._commit(lambda store: store.delete(key))
+
+    async def _commit(self, issue: Callable[[Any], Any]) -> None:
+        await self.connection()
+        transaction, store = self._object_store("readwrite")
+        issue(store)
+        pending = deferred()
+        settle_on(transaction, pending.resolve, pending.reject, "complete")
+        await pending.promise
 
     async def get_or_add(self, key: str, candidate: Any) -> Any:
         """The stored value, storing ``candidate`` first if there is none.

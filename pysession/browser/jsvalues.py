@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._runtime import is_js_proxy, js_global
+from ._runtime import is_js_null, is_js_proxy, js_global
 
 _MESSAGE_FIELDS = ("v", "kind", "partyId", "networkId")
 
@@ -31,12 +31,11 @@ def to_js_object(value: Any) -> Any:
 
 def to_py(value: Any) -> Any:
     """A JS value as plain Python (dicts, lists, str, numbers, bool, None); jsnull is None."""
+    # jsnull is not a JsProxy, and to_py() leaves it in place inside objects and arrays.
+    if is_js_null(value):
+        return None
     if not is_js_proxy(value):
         return value
-    from pyodide.ffi import jsnull
-
-    if value is jsnull:
-        return None
     try:
         converted = value.to_py(depth=16)
     except Exception:
@@ -49,7 +48,7 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items() if isinstance(k, str)}
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    if is_js_proxy(value):
+    if is_js_proxy(value) or is_js_null(value):
         return None
     return value
 

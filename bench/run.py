@@ -1,0 +1,489 @@
+"""pysession against the platform's own limit, side by side, in one Chromium run.
+
+Contenders, interleaved A, B, C, A, B, C ... so that noise hits all alike:
+- raw JS: bench/baseline.js doing the same browser work, timed in JS;
+- the floor: the same JS functions awaited from Python once per operation;
+- pysession.
+
+Run through `python build.py bench`; `--quick` shrinks every repetition count
+(the test suite runs it that way so that the benchmark keeps working). Writes
+bench/results.json and bench/chart.svg unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WHEEL_BUDGET_KB = 40
+
+# A real session envelope: what connect() persists for one wallet account.
+SETUP = """
+import js, time, pysession
+from pysession.browser import create_encrypted_indexeddb_storage, create_encrypted_local_storage
+from pysession.testing import mock_account
+
+now = js.baseline.now
+accounts = (pysession.Account.from_wire(mock_account("party::bench-1", "canton:da-devnet")),)
+envelope = pysession.encode_session_envelope(
+    pysession.PersistedSessionSnapshot(accounts[0], accounts, "canton:da-devnet", 1_760_000_000_000, 1_760_003_600_000)
+)
+
+class CountingStorage:
+    '''Counts the operations a store asks of its storage (each is one await on the browser).'''
+
+    def __init__(self, inner):
+        self.inner, self.ops, self.sets = inner, 0, 0
+
+    def get_item(self, key):
+        self.ops += 1
+        return self.inner.get_item(key)
+
+    def set_item(self, key, value):
+        self.ops += 1
+        self.sets += 1
+        return self.inner.set_item(key, value)
+
+    def remove_item(self, key):
+        self.ops += 1
+        return self.inner.remove_item(key)
+
+async def timed(op, n):
+    '''Per-operation milliseconds of n awaited calls.'''
+    out = []
+    for _ in range(n):
+        start = js.performance.now()
+        await op()
+        out.append(js.performance.now() - start)
+    return out
+"""
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """The repo over HTTP, cross-origin isolated so that performance.now() has 5 us resolution."""
+
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".wasm": "application/wasm",
+        ".whl": "application/zip",
+    }
+
+    def end_headers(self) -> None:
+        self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+        self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class Tab:
+    """One benchmark page: Pyodide booted, the wheel installed, pysession not yet imported."""
+
+    def __init__(self, context, url: str) -> None:
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.goto(url)
+        self.page.evaluate("window.benchReady")
+
+    def py(self, code: str):
+        """Run Python; the value of its last expression comes back through JSON."""
+        outcome = self.page.evaluate(
+            """async (code) => {
+                try {
+                    const value = await pyodide.runPythonAsync(code);
+                    const plain = value?.toJs ? value.toJs({ dict_converter: Object.fromEntries }) : value;
+                    const json = JSON.stringify(plain ?? null) ?? "null";
+                    value?.destroy?.();
+                    return { ok: true, value: JSON.parse(json) };
+                } catch (error) {
+                    return { ok: false, error: String(error.message ?? error) };
+                }
+            }""",
+            code,
+        )
+        if not outcome["ok"]:
+            raise RuntimeError(f"Python failed in the benchmark page:\n{outcome['error']}")
+        return outcome["value"]
+
+    def js(self, expression: str, arg=None):
+        return self.page.evaluate(expression, arg)
+
+
+def summary(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median": statistics.median(ordered), "p95": p95, "n": len(ordered)}
+
+
+def storage_figures(tab: Tab, rounds: int, batch: int) -> list[dict]:
+    """set_item / get_item per backend: raw JS, the floor, pysession, interleaved."""
+    tab.py(
+        SETUP
+        + """
+contenders = {}
+for backend, make in (("indexeddb", create_encrypted_indexeddb_storage), ("localstorage", create_encrypted_local_storage)):
+    raw = await js.baseline.rawStorage(f"bench-raw-{backend}", backend)
+    contenders[backend] = (raw, make())
+    await raw.setItem("k", envelope)
+    await contenders[backend][1].set_item("k", envelope)
+"""
+    )
+    figures = []
+    for backend in ("indexeddb", "localstorage"):
+        for operation, raw_call, py_call in (
+            ("persist (set_item)", "raw.setItem('k', envelope)", "store.set_item('k', envelope)"),
+            ("read (get_item)", "raw.getItem('k')", "store.get_item('k')"),
+        ):
+            samples: dict[str, list[float]] = {"raw JS": [], "floor": [], "pysession": []}
+            calls = tab.py(
+                f"""
+raw, store = contenders[{backend!r}]
+counter = js.baseline.countCalls()
+for _ in range(20):
+    await {py_call}
+counter.stop()
+counter.calls / 20"""
+            )
+            for round_index in range(rounds + 1):
+                raw_js = tab.py(
+                    f"""
+raw, store = contenders[{backend!r}]
+list(await js.baseline.timeOps(lambda: {raw_call}, {batch}))"""
+                )
+                floor = tab.py(f"raw, store = contenders[{backend!r}]\nawait timed(lambda: {raw_call}, {batch})")
+                ours = tab.py(f"raw, store = contenders[{backend!r}]\nawait timed(lambda: {py_call}, {batch})")
+                if round_index:  # round 0 is the warm-up, excluded
+                    samples["raw JS"] += raw_js
+                    samples["floor"] += floor
+                    samples["pysession"] += ours
+            figures.append(
+                {
+                    "figure": f"encrypted {operation}, {backend}",
+                    "unit": "ms/op",
+                    "repetitions": rounds * batch,
+                    "contenders": {name: summary(values) for name, values in samples.items()},
+                    "ratio_to_floor": statistics.median(samples["pysession"]) / statistics.median(samples["floor"]),
+                    "ratio_to_raw": statistics.median(samples["pysession"]) / statistics.median(samples["raw JS"]),
+                    "target": "<= 1.1 x the floor",
+                    "met": statistics.median(samples["pysession"]) <= 1.1 * statistics.median(samples["floor"]),
+                    "js_calls_per_op": calls,
+                }
+            )
+    return figures
+
+
+def store_figures(tab: Tab, trials: int) -> list[dict]:
+    """connect() until persisted and init() until restored, against a minimal JS store."""
+    samples = tab.py(
+        SETUP
+        + f"""
+from pysession.browser import create_encrypted_indexeddb_storage
+ours = {{"connect": [], "init": []}}
+theirs = {{"connect": [], "init": []}}
+awaits = {{}}
+js_raw = await js.baseline.rawStorage("bench-raw-store", "indexeddb")
+# Both stores get a warm storage (key loaded, database open), kept across trials.
+storage = CountingStorage(create_encrypted_indexeddb_storage())
+await storage.get_item("warm-up")
+for trial in range({trials} + 1):
+    js_wallet = js.createMockWallet()
+    minimal = js.baseline.minimalStore(js_wallet, js_raw, "partylayer.session.connected")
+    start = now(); await minimal.connect(); js_connect = now() - start
+    start = now(); restored = await minimal.init(); js_init = now() - start
+
+    wallet = js.createMockWallet()
+    store = pysession.create_session_store(wallet, storage=storage)
+    requests = js.baseline.countRequests(wallet)
+    storage.ops = 0
+    start = now(); await store.connect(); py_connect = now() - start
+    connect_awaits = requests.count + storage.ops
+    store.destroy()
+    store = pysession.create_session_store(wallet, storage=storage)
+    requests.count = 0; storage.ops = 0
+    start = now(); state = await store.init(); py_init = now() - start
+    assert state.status == "connected" and restored
+    awaits = {{"connect": connect_awaits, "init": requests.count + storage.ops}}
+    store.destroy()
+    if trial:
+        ours["connect"].append(py_connect); ours["init"].append(py_init)
+        theirs["connect"].append(js_connect); theirs["init"].append(js_init)
+{{"ours": ours, "theirs": theirs, "awaits": awaits}}"""
+    )
+    figures = []
+    for call, what in (("connect", "connect() until the envelope is persisted"), ("init", "init() until a persisted session is restored")):
+        ours, theirs = samples["ours"][call], samples["theirs"][call]
+        figures.append(
+            {
+                "figure": what,
+                "unit": "ms/call",
+                "repetitions": trials,
+                "contenders": {"minimal JS store": summary(theirs), "pysession": summary(ours)},
+                "ratio_to_raw": statistics.median(ours) / statistics.median(theirs),
+                "target": "<= 1.5 x a minimal JS store",
+                "met": statistics.median(ours) <= 1.5 * statistics.median(theirs),
+                "awaits_per_call": samples["awaits"][call],
+            }
+        )
+    return figures
+
+
+def broadcast_figures(tabs: list[Tab], trials: int, tab_counts: list[int]) -> tuple[list[dict], list[dict]]:
+    """Disconnect in tab 0 until every other tab's store says disconnected, against raw BroadcastChannel."""
+    curve = []
+    figures = []
+    for count in tab_counts:
+        group = tabs[:count]
+        key = f"bench.tabs.{count}"
+        for index, tab in enumerate(group):
+            tab.py(
+                SETUP
+                + f"""
+wallet = js.createMockWallet()
+store = pysession.create_session_store(wallet, storage=pysession.MemoryStorage(), storage_key={key!r}, broadcast=True)
+raw_channel = js.baseline.rawChannel("bench-raw-{count}")
+arrived = []
+store.subscribe(lambda: arrived.append(now()) if store.get_snapshot().status == "disconnected" else None)
+"""
+            )
+        ours: list[float] = []
+        raw: list[float] = []
+        for trial in range(trials + 1):
+            for tab in group:
+                tab.py("await store.connect()\narrived.clear()\nraw_channel.latencies.length = 0")
+            sent_at = group[0].py("sent_at = now()\nawait store.disconnect()\nsent_at")
+            for tab in group[1:]:
+                tab.page.wait_for_function("pyodide.globals.get('arrived').length > 0", timeout=10_000)
+            group[0].py("raw_channel.post()")
+            for tab in group[1:]:
+                tab.page.wait_for_function("pyodide.globals.get('raw_channel').latencies.length > 0", timeout=10_000)
+            if trial:
+                ours += [tab.py("arrived[0]") - sent_at for tab in group[1:]]
+                raw += [tab.py("raw_channel.latencies[0]") for tab in group[1:]]
+        for tab in group:
+            tab.py("store.destroy()\nraw_channel.close()")
+        ours_summary, raw_summary = summary(ours), summary(raw)
+        curve.append({"tabs": count, "pysession": ours_summary, "raw BroadcastChannel": raw_summary})
+        budget = 2 if count <= 2 else 4
+        if count in (2, 8):
+            figures.append(
+                {
+                    "figure": f"disconnect in tab A until the other tabs report disconnected, {count} tabs",
+                    "unit": "ms",
+                    "repetitions": trials * (count - 1),
+                    "contenders": {"raw BroadcastChannel": raw_summary, "pysession": ours_summary},
+                    "target": f"p95 within {budget} ms of raw BroadcastChannel",
+                    "met": ours_summary["p95"] - raw_summary["p95"] <= budget,
+                }
+            )
+    return figures, curve
+
+
+def event_figures(tab: Tab, events: int, switches: int) -> list[dict]:
+    """A stream of events that change no party, and a burst of party switches."""
+    result = tab.py(
+        SETUP
+        + f"""
+import gc, sys
+wallet = js.createMockWallet()
+store = pysession.create_session_store(wallet, storage=pysession.MemoryStorage())
+await store.connect()
+a = wallet.state().partyId
+gc.collect()
+heap_before = js.pyodide._module.HEAP8.buffer.byteLength
+blocks_before = sys.getallocatedblocks()
+elapsed = js.baseline.emitUnchanged(wallet, {events})
+gc.collect()
+heap_growth = js.pyodide._module.HEAP8.buffer.byteLength - heap_before
+blocks_growth = sys.getallocatedblocks() - blocks_before
+assert store.get_snapshot().account.party_id == a
+store.destroy()
+
+wallet = js.createMockWallet()
+storage = CountingStorage(create_encrypted_indexeddb_storage())
+store = pysession.create_session_store(wallet, storage=storage)
+await store.connect()
+storage.sets = 0
+start = now()
+js.baseline.switchParties(wallet, {switches})
+deadline = start + 30_000
+while "party::switch-{switches - 1}" not in (await storage.inner.get_item("partylayer.session.connected")):
+    assert now() < deadline, "the last party was never persisted"
+burst = now() - start
+persisted = pysession.decode_session_envelope(await storage.inner.get_item("partylayer.session.connected"))
+store.destroy()
+{{"elapsed": elapsed, "heap_growth": heap_growth, "blocks_growth": blocks_growth, "writes": storage.sets,
+  "burst": burst, "last": persisted.account.party_id}}"""
+    )
+    return [
+        {
+            "figure": f"{events:,} provider events that change no party, one store",
+            "unit": "s in all",
+            "repetitions": events,
+            "contenders": {"pysession": {"median": result["elapsed"] / 1000, "p95": None, "n": 1}},
+            "target": "under 0.5 s, Pyodide heap growth under 1 MB",
+            "met": result["elapsed"] < 500 and result["heap_growth"] < 1 << 20,
+            "heap_growth_bytes": result["heap_growth"],
+            "python_blocks_growth": result["blocks_growth"],
+        },
+        {
+            "figure": f"{switches:,} party switches in a burst",
+            "unit": "encrypted writes",
+            "repetitions": switches,
+            "contenders": {"pysession": {"median": result["writes"], "p95": None, "n": 1}},
+            "target": f"last state persisted; far fewer than {switches:,} writes",
+            "met": result["last"] == f"party::switch-{switches - 1}" and result["writes"] < switches / 10,
+            "burst_ms": result["burst"],
+            "last_persisted": result["last"],
+        },
+    ]
+
+
+def startup_figure(context, url: str, trials: int) -> dict:
+    """import pysession + create store + init() with nothing persisted, in fresh tabs."""
+    samples = []
+    for _ in range(trials):
+        tab = Tab(context, url)
+        samples.append(
+            tab.js(
+                """async () => {
+                    const wallet = (window.wallet = createMockWallet());
+                    const start = performance.now();
+                    await pyodide.runPythonAsync(
+                        "import js, pysession\\nstore = pysession.create_session_store(js.wallet)\\nawait store.init()"
+                    );
+                    return performance.now() - start;
+                }"""
+            )
+        )
+        tab.page.close()
+    return {
+        "figure": "import pysession + create store + init(), nothing persisted",
+        "unit": "ms",
+        "repetitions": trials,
+        "contenders": {"pysession": summary(samples)},
+        "target": "under 50 ms",
+        "met": statistics.median(samples) < 50,
+    }
+
+
+def wheel_figure(wheel: Path) -> dict:
+    size = wheel.stat().st_size
+    with zipfile.ZipFile(wheel) as archive:
+        testing = sum(i.compress_size for i in archive.infolist() if i.filename.startswith("pysession/testing/"))
+    return {
+        "figure": "wheel size",
+        "unit": "KB",
+        "repetitions": 1,
+        "contenders": {"pysession": {"median": size / 1024, "p95": None, "n": 1}},
+        "target": f"under {WHEEL_BUDGET_KB} KB",
+        "met": size < WHEEL_BUDGET_KB * 1024,
+        "testing_kit_kb": testing / 1024,
+    }
+
+
+def print_table(figures: list[dict], curve: list[dict]) -> None:
+    print()
+    print(f"{'figure':<66} {'contender':<22} {'median':>9} {'p95':>9}  ratio  target")
+    for figure in figures:
+        first = True
+        for name, stats in figure["contenders"].items():
+            ratio = ""
+            if name == "pysession" and "ratio_to_floor" in figure:
+                ratio = f"{figure['ratio_to_floor']:.2f}x floor, {figure['ratio_to_raw']:.2f}x raw"
+            elif name == "pysession" and "ratio_to_raw" in figure:
+                ratio = f"{figure['ratio_to_raw']:.2f}x JS"
+            p95 = f"{stats['p95']:.3f}" if stats["p95"] is not None else ""
+            label = f"{figure['figure']} ({figure['unit']}, n={figure['repetitions']})" if first else ""
+            print(f"{label:<66} {name:<22} {stats['median']:>9.3f} {p95:>9}  {ratio}")
+            first = False
+        extra = {k: v for k, v in figure.items() if k in ("js_calls_per_op", "awaits_per_call", "heap_growth_bytes", "python_blocks_growth", "burst_ms", "testing_kit_kb")}
+        verdict = "met" if figure["met"] else "NOT met"
+        print(f"{'':<66} {'-> ' + figure['target']}: {verdict} {json.dumps(extra) if extra else ''}")
+    print()
+    print("broadcast latency by tab count (p50 ms, pysession vs raw BroadcastChannel):")
+    for point in curve:
+        print(f"  {point['tabs']:>2} tabs: {point['pysession']['median']:.3f} vs {point['raw BroadcastChannel']['median']:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--wheel", type=Path, required=True)
+    parser.add_argument("--quick", action="store_true", help="tiny repetition counts: checks that the benchmark runs")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench")
+    args = parser.parse_args()
+    quick = args.quick
+    rounds, batch = (2, 5) if quick else (20, 25)
+    trials = 3 if quick else 30
+    tab_counts = [2, 3] if quick else [2, 4, 8, 12, 16]
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(ROOT)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/bench/bench.html?wheel=/{args.wheel.resolve().relative_to(ROOT)}"
+
+    from playwright.sync_api import sync_playwright
+
+    started = time.time()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("PYSESSION_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS
+        )
+        context = browser.new_context()
+        tabs = [Tab(context, url) for _ in range(max(tab_counts))]
+        figures = storage_figures(tabs[0], rounds, batch)
+        figures += store_figures(tabs[1], trials)
+        broadcast, curve = broadcast_figures(tabs, trials, tab_counts)
+        figures += broadcast
+        figures += event_figures(tabs[0], 1_000 if quick else 10_000, 100 if quick else 1_000)
+        figures.append(startup_figure(context, url, 2 if quick else 5))
+        figures.append(wheel_figure(args.wheel))
+        errors = [error for tab in tabs for error in tab.errors]
+        version = browser.version
+        browser.close()
+    server.shutdown()
+
+    results = {
+        "date": time.strftime("%Y-%m-%d"),
+        "chromium": version,
+        "quick": quick,
+        "seconds": round(time.time() - started),
+        "warm_up": "one round per contender before timing, excluded",
+        "figures": figures,
+        "broadcast_curve": curve,
+    }
+    print_table(figures, curve)
+    if errors:
+        sys.exit(f"page errors during the benchmark: {errors}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    from chart import write_chart
+
+    write_chart(results, args.out / "chart.svg")
+    print(f"\nwrote {args.out / 'results.json'} and {args.out / 'chart.svg'}")
+
+
+if __name__ == "__main__":
+    main()
