@@ -25,15 +25,6 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WHEEL_BUDGET_KB = 40
 
 # A real session envelope: what connect() persists for one wallet account.
@@ -446,10 +437,12 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
+    from pysession.testing.plugin import CHROMIUM_ARGS
+
     started = time.time()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=os.environ.get("PYSESSION_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS
+            executable_path=os.environ.get("PYSESSION_CHROMIUM", "/usr/bin/chromium"), args=list(CHROMIUM_ARGS)
         )
         context = browser.new_context()
         tabs = [Tab(context, url) for _ in range(max(tab_counts))]

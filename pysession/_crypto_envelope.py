@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
+
+from ._envelope import load_json
 
 CRYPTO_ENVELOPE_FORMAT = 1
 IV_LENGTH = 12
@@ -33,12 +34,7 @@ def _strict_b64(value: Any) -> bytes | None:
 
 def decode_crypto_envelope(text: Any) -> tuple[bytes, bytes] | None:
     """``(iv, ciphertext-with-tag)``, or None for anything that is not a format-1 envelope."""
-    if not isinstance(text, str):
-        return None
-    try:
-        obj = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
+    obj = load_json(text)
     if not isinstance(obj, dict) or type(obj.get("f")) is not int or obj["f"] != CRYPTO_ENVELOPE_FORMAT:
         return None
     iv, ciphertext = _strict_b64(obj.get("iv")), _strict_b64(obj.get("ct"))

@@ -91,14 +91,18 @@ def migrate_session_envelope(obj: Any) -> PersistedSessionSnapshot | None:
         return None
 
 
-def decode_session_envelope(text: Any) -> PersistedSessionSnapshot | None:
+def load_json(text: Any) -> Any:
+    """The JSON value of ``text``, or None when it is not JSON text at all."""
     if not isinstance(text, str):
         return None
     try:
-        obj = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
         return None
-    return migrate_session_envelope(obj)
+
+
+def decode_session_envelope(text: Any) -> PersistedSessionSnapshot | None:
+    return migrate_session_envelope(load_json(text))
 
 
 def is_expired(snapshot: PersistedSessionSnapshot, now: int) -> bool:

@@ -20,6 +20,7 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -30,7 +31,7 @@ from ._account import Account, accounts_from_wire, active_account
 from ._envelope import PersistedSessionSnapshot, decode_session_envelope, encode_session_envelope, is_expired
 from ._errors import ReauthFailedError, SessionError, SessionExpiredError
 from ._expiry import ExpiryOptions, PendingQueue, ReauthContext
-from ._provider import connect_refused, read_network, read_status
+from ._provider import ProviderStatus, connect_refused, read_network, read_status
 from ._retry import RetryPolicy, compute_backoff_delay
 from ._storage import SessionStorage, settle
 from ._sync import SyncChannel, SyncMessage, parse_sync_message
@@ -210,10 +211,14 @@ class SessionStore:
         self._network_version = 0
         self._destroyed = False
 
+        readers: dict[str, tuple[Callable[[Any], Any], Callable[[Any], None]]] = {
+            "statusChanged": (read_status, self._status_changed),
+            "accountsChanged": (accounts_from_wire, self._accounts_changed),
+            "chainChanged": (read_network, self._chain_changed),
+        }
         self._provider_listeners = {
-            "statusChanged": self._guarded(self._on_status_changed),
-            "accountsChanged": self._guarded(self._on_accounts_changed),
-            "chainChanged": self._guarded(self._on_chain_changed),
+            event: self._guarded(functools.partial(self._provider_event, event, read, apply))
+            for event, (read, apply) in readers.items()
         }
         for event, listener in self._provider_listeners.items():
             adapter.on(event, listener)
@@ -561,12 +566,18 @@ class SessionStore:
 
     # -- provider events and messages -----------------------------------------
 
-    def _on_status_changed(self, payload: Any = None, *_: Any) -> None:
+    def _provider_event(
+        self, event: str, read: Callable[[Any], Any], apply: Callable[[Any], None], payload: Any = None, *_: Any
+    ) -> None:
+        """Read a provider event at the edge; a malformed one changes nothing but ``last_error``."""
         try:
-            status = read_status(payload)
+            value = read(payload)
         except ValueError as exc:
-            self._report("ignored a malformed statusChanged event", exc)
+            self._report(f"ignored a malformed {event} event", exc)
             return
+        apply(value)
+
+    def _status_changed(self, status: ProviderStatus) -> None:
         current = self._state.status
         if current == "disconnected":
             return
@@ -580,21 +591,11 @@ class SessionStore:
         elif current == "connected":
             self._provider_dropped()
 
-    def _on_accounts_changed(self, payload: Any = None, *_: Any) -> None:
-        try:
-            accounts = accounts_from_wire(payload)
-        except ValueError as exc:
-            self._report("ignored a malformed accountsChanged event", exc)
-            return
+    def _accounts_changed(self, accounts: tuple[Account, ...]) -> None:
         if self._state.status != "disconnected":
             self._apply_accounts(accounts, local=True)
 
-    def _on_chain_changed(self, payload: Any = None, *_: Any) -> None:
-        try:
-            network_id = read_network(payload)
-        except ValueError as exc:
-            self._report("ignored a malformed chainChanged event", exc)
-            return
+    def _chain_changed(self, network_id: str) -> None:
         if self._state.status != "disconnected":
             self._apply_network(network_id, local=True)
 
@@ -650,7 +651,7 @@ class SessionStore:
             try:
                 handler(*args)
             except Exception as exc:
-                self._report(f"handling {handler.__name__.lstrip('_')} failed", exc)
+                self._report("handling a provider event or a tab message failed", exc)
 
         return guarded
 
