@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -85,12 +86,16 @@ def ensure_chromium() -> str:
 def build_wheel() -> Path:
     """dist/pysession-*.whl from the checkout, with its size against the 40 KB budget."""
     ensure_venv()
-    if DIST.exists():
-        shutil.rmtree(DIST)
-    run(venv_python(), "-m", "hatchling", "build", "-t", "wheel", "-d", DIST)
-    wheel = next(DIST.glob("pysession-*-py3-none-any.whl"))
-    # PyScript unpacks a .zip listed under `files` onto the Python path; the wheel is one.
-    shutil.copyfile(wheel, DIST / "pysession.zip")
+    DIST.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=DIST) as scratch:
+        run(venv_python(), "-m", "hatchling", "build", "-t", "wheel", "-d", scratch)
+        built = next(Path(scratch).glob("pysession-*-py3-none-any.whl"))
+        # Replaced in place, never deleted first: a running test server keeps serving a whole file.
+        # PyScript unpacks a .zip listed under `files` onto the Python path; the wheel is one.
+        shutil.copyfile(built, Path(scratch) / "pysession.zip")
+        os.replace(Path(scratch) / "pysession.zip", DIST / "pysession.zip")
+        wheel = DIST / built.name
+        os.replace(built, wheel)
     size = wheel.stat().st_size
     verdict = "within" if size <= WHEEL_BUDGET_BYTES else "OVER"
     log(f"{wheel.relative_to(ROOT)}: {size / 1024:.1f} KB ({verdict} the {WHEEL_BUDGET_BYTES // 1024} KB budget)")

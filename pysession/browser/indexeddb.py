@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from .._errors import SessionError
 from ._jsasync import deferred, settle_on
 from ._runtime import is_js_null, require
 
@@ -33,10 +34,7 @@ class Database:
         self._connection: Any = None
         self._opening: asyncio.Future[Any] | None = None
         self._close_listener: Any = None
-
-    @property
-    def is_open(self) -> bool:
-        return self._connection is not None
+        self._closes = 0
 
     async def connection(self) -> Any:
         """The open connection; concurrent first uses share one open."""
@@ -49,6 +47,7 @@ class Database:
     async def _open(self) -> Any:
         from pyodide.ffi import create_proxy
 
+        closes = self._closes
         request = require("indexedDB", "IndexedDB").open(self.name, 1)
         store = self.store
 
@@ -67,6 +66,10 @@ class Database:
             request.onupgradeneeded = None
             upgrade_proxy.destroy()
         connection = request.result
+        if closes != self._closes:
+            # close() ran while the open was in flight (say, destroy()): nobody owns this connection.
+            connection.close()
+            raise SessionError(f"IndexedDB {self.name} was closed while it opened")
         self._connection = connection
         self._close_listener = create_proxy(lambda _event: self.close())
         connection.onversionchange = self._close_listener
@@ -75,6 +78,7 @@ class Database:
 
     def close(self) -> None:
         """Drop the connection (another tab wants the database, or we are done); reopen on use."""
+        self._closes += 1
         connection, self._connection = self._connection, None
         if connection is None:
             return
