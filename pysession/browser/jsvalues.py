@@ -15,19 +15,12 @@ _MESSAGE_FIELDS = ("v", "kind", "partyId", "networkId")
 
 
 def to_js_object(value: Any) -> Any:
-    """A JSON-like Python tree as plain JS objects and arrays; None is JS ``null``, as in JSON."""
-    from pyodide.ffi import jsnull, to_js
+    """A JSON-like Python value as plain JS objects and arrays; None is ``null``, as in JSON.
 
-    def nulls(item: Any) -> Any:
-        if item is None:
-            return jsnull
-        if isinstance(item, dict):
-            return {key: nulls(v) for key, v in item.items()}
-        if isinstance(item, (list, tuple)):
-            return [nulls(v) for v in item]
-        return item
-
-    return to_js(nulls(value), dict_converter=js_global("Object").fromEntries, create_pyproxies=False)
+    It crosses as JSON text, like ``to_py`` the other way: several times faster than
+    ``to_js`` with a dict converter, and no proxy can come of it.
+    """
+    return js_global("JSON").parse(json.dumps(value, ensure_ascii=False))
 
 
 def to_py(value: Any) -> Any:
