@@ -135,11 +135,18 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
+    """The demo (index.html) and the plain Pyodide app, served from the checkout on 127.0.0.1 only."""
     ensure_node_modules()
     build_wheel()
     handler = functools.partial(QuietHandler, directory=str(ROOT))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
-        log(f"serving the demo at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    except OSError as error:
+        sys.exit(f"[build] cannot listen on 127.0.0.1:{args.port} ({error.strerror}); try --port {args.port + 1}")
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    with server:
+        log(f"serving the demo at {url}/ (Ctrl-C to stop)")
+        log(f"the plain Pyodide app is at {url}/web/pyodide-app/")
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -456,7 +456,8 @@ class SessionStore:
             if not self._is_current(generation):
                 return
             assert self._retry is not None
-            error = failure(f"reconnect attempt {attempt} failed", exc)
+            error = SessionError(f"reconnect attempt {attempt} failed: {exc}")
+            error.__cause__ = exc
             if attempt >= self._retry.max_attempts:
                 self._emit(ReconnectGaveUp(attempt, error))
                 self._end_session(error)
@@ -584,7 +585,8 @@ class SessionStore:
         if status.network_id is not None and current != "reconnecting":
             self._apply_network(status.network_id, local=True)
         if status.connected:
-            if current == "connecting":
+            # Connected with no account yet would show a dApp "connected" and no party: wait for one.
+            if current == "connecting" and self._state.account is not None:
                 self._set(status="connected")
             elif current == "reconnecting" and self._backoff is not None:
                 self._reconnected(self._state.accounts, status.network_id or self._state.network_id)

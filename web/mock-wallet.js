@@ -8,6 +8,9 @@
 //
 // A classic script: it defines globalThis.createMockWallet(options), options
 // being connected, partyId, networkId, connectDelayMs, connectError, shared.
+// Besides the provider API, the wallet has its knobs (setParty, setNetwork,
+// drop, refuseReconnects), state() and subscribe(fn): fn() after every change
+// of its state, from this tab or another, for a wallet UI to redraw.
 (() => {
   const STATE_KEY = "mockwallet.state";
   const CHANNEL = "mockwallet";
@@ -32,6 +35,7 @@
       ...options,
     };
     const listeners = new Map();
+    const subscribers = new Set();
     const channel = settings.shared ? new BroadcastChannel(CHANNEL) : null;
     let state = {
       connected: settings.connected,
@@ -88,6 +92,13 @@
       if (before.connected !== state.connected) emit("statusChanged", status());
       if (state.connected && (!before.connected || before.partyId !== state.partyId)) emit("accountsChanged", accounts());
       if (before.networkId !== state.networkId) emit("chainChanged", { networkId: state.networkId });
+      for (const subscriber of [...subscribers]) {
+        try {
+          subscriber();
+        } catch (error) {
+          reportError(error);
+        }
+      }
     }
 
     if (channel) {
@@ -139,6 +150,10 @@
       emit,
       listenerCount: (event) => (listeners.get(event) ?? []).length,
       state: () => ({ ...state }),
+      subscribe(subscriber) {
+        subscribers.add(subscriber);
+        return () => subscribers.delete(subscriber);
+      },
       setParty: (partyId) => apply({ partyId }),
       setNetwork: (networkId) => apply({ networkId }),
       drop: () => apply({ connected: false }),

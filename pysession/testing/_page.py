@@ -1,7 +1,9 @@
-"""A Playwright page with Pyodide and pysession loaded, driven from a test.
+"""Playwright pages driven from a test: the Pyodide harness, and a dApp's own pages.
 
-Every wait has a deadline: a page that cannot load Pyodide or install the
-wheel fails the test with the browser's own error text, never a hang or a skip.
+Every wait has a deadline: a page that cannot load Pyodide, install the wheel
+or get ready fails the test with the browser's own error text, never a hang or
+a skip. Both kinds of tab record the console errors and uncaught exceptions
+of their page in ``console_errors``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,32 @@ import pytest
 from ._server import STATIC
 
 MOCK_WALLET_JS = STATIC / "mock-wallet.js"
+
+PYSCRIPT_DONE = "window.pysessionTesting?.pyscriptDone === true"
+"""The default readiness of an app page: every PyScript script on it has run (PyScript's ``py:all-done``)."""
+
+_RECORD_PYSCRIPT_DONE = """
+addEventListener("py:all-done", () => { (window.pysessionTesting ??= {}).pyscriptDone = true; });
+"""
+
+# PyScript shows a Python error on the page in an element of class py-error
+# (and logs it); waiting stops there instead of running into the deadline.
+_PYSCRIPT_ERROR = "document.querySelector('.py-error')"
+
+# Fetches a Python file the test server serves into the working directory,
+# which is on sys.path, so that it imports like a module of the page's own.
+_ADD_MODULE = """
+async def _pysession_add_module(url, name):
+    import importlib, pathlib, sys
+    from pyodide.http import pyfetch
+
+    response = await pyfetch(url)
+    if not response.ok:
+        raise FileNotFoundError(f"{url} answered HTTP {response.status}")
+    pathlib.Path(f"{name}.py").write_text(await response.string())
+    sys.modules.pop(name, None)
+    importlib.invalidate_caches()
+"""
 
 
 class PythonError(Exception):
@@ -30,13 +58,20 @@ def _camel(name: str) -> str:
     return re.sub(r"_([a-z])", lambda match: match.group(1).upper(), name)
 
 
-class PyodidePage:
-    """One harness tab: `.run()` Python in it, `.wait_for()` a condition, inspect `.console_errors`."""
+def wallet_script(options: dict[str, Any], *, name: str = "mockWallet", also: tuple[str, ...] = ()) -> str:
+    """JS that defines createMockWallet and puts createMockWallet(options) at window[name] (and window[also...])."""
+    config = json.dumps({_camel(key): value for key, value in options.items()})
+    targets = "".join(f"window[{json.dumps(extra)}] = " for extra in also)
+    return f"{MOCK_WALLET_JS.read_text()}\n{targets}window[{json.dumps(name)}] = createMockWallet({config});\n"
+
+
+class _Tab:
+    """A Playwright page whose console errors are recorded and whose loads wait with a deadline."""
 
     def __init__(self, page: Any, url: str, load_timeout: float) -> None:
         self.page = page
+        self.url = url
         self.console_errors: list[str] = []
-        self._url = url
         self._load_timeout = load_timeout
         page.on("console", self._on_console)
         page.on("pageerror", self._on_page_error)
@@ -48,9 +83,19 @@ class PyodidePage:
     def _on_page_error(self, error: Any) -> None:
         self.console_errors.append(str(error))
 
+    def _fail(self, reason: str) -> None:
+        pytest.fail(f"{reason}\npage: {self.url}\nconsole errors: {self.console_errors}", pytrace=False)
+
+    def _wait_until_ready(self, response: Any) -> None:
+        raise NotImplementedError
+
+
+class PyodidePage(_Tab):
+    """One harness tab: `.run()` Python in it, `.wait_for()` a condition, inspect `.console_errors`."""
+
     def load(self) -> PyodidePage:
         """Navigate to the harness and wait until pysession is imported."""
-        self._wait_until_ready(self.page.goto(self._url))
+        self._wait_until_ready(self.page.goto(self.url))
         return self
 
     def reload(self) -> PyodidePage:
@@ -61,7 +106,7 @@ class PyodidePage:
     def _wait_until_ready(self, response: Any) -> None:
         error = wait_until_ready(self.page, response, self._load_timeout)
         if error:
-            pytest.fail(f"{error}\nharness: {self._url}\nconsole errors: {self.console_errors}", pytrace=False)
+            self._fail(error)
 
     def run(self, code: str, timeout: float = 30.0) -> Any:
         """Run code with runPythonAsync in this tab's globals; return its last expression as JSON-able data."""
@@ -83,11 +128,19 @@ class PyodidePage:
 
         Call it once per tab. Options are the JS ones, snake_case allowed:
         connected, party_id, network_id, connect_delay_ms, connect_error, shared.
+        The same wallet is at `window.canton`, where dApps look for an injected provider.
         """
-        config = json.dumps({_camel(key): value for key, value in options.items()})
-        script = f"{MOCK_WALLET_JS.read_text()}\nwindow.mockWallet = createMockWallet({config});\n"
+        script = wallet_script(options, also=("canton",))
         self.page.add_init_script(script)
         self.page.add_script_tag(content=script)
+
+    def add_module(self, url_path: str, name: str | None = None) -> None:
+        """Make a Python file of the served site (say "/app/logic.py") importable in this tab, as name or its stem.
+
+        A reload starts a fresh Python: add the module again after it.
+        """
+        name = name or url_path.rsplit("/", 1)[-1].removesuffix(".py")
+        self.run(f"{_ADD_MODULE}\nawait _pysession_add_module({url_path!r}, {name!r})\ndel _pysession_add_module")
 
     @staticmethod
     def _value(outcome: dict, code: str) -> Any:
@@ -96,6 +149,50 @@ class PyodidePage:
         if outcome["timeout"]:
             raise TimeoutError(f"{outcome['message']}\n--- code ---\n{code}")
         raise PythonError(outcome["type"], outcome["message"])
+
+
+class AppPage(_Tab):
+    """A tab on a page of the served site (a dApp's own page), ready when a JS expression holds.
+
+    `ready` defaults to PyScript's "every script has run"; give your own for
+    other pages (say "document.getElementById('loading').hidden"). `wallet`
+    options (as `PyodidePage.install_wallet`'s) inject a mock wallet before any
+    page script runs, as an extension would: at `window.canton` and
+    `window.mockWallet`, on every load of this tab.
+    """
+
+    def __init__(
+        self, page: Any, url: str, load_timeout: float, *, ready: str = PYSCRIPT_DONE, wallet: dict | None = None
+    ) -> None:
+        super().__init__(page, url, load_timeout)
+        self.ready = ready
+        page.add_init_script(_RECORD_PYSCRIPT_DONE)
+        if wallet is not None:
+            page.add_init_script(wallet_script(wallet, also=("canton",)))
+
+    def load(self) -> AppPage:
+        self._wait_until_ready(self.page.goto(self.url))
+        return self
+
+    def reload(self) -> AppPage:
+        """Reload the tab (a fresh Python; same storage) and wait until it is ready again."""
+        self._wait_until_ready(self.page.reload())
+        return self
+
+    def _wait_until_ready(self, response: Any) -> None:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+        if response is not None and not response.ok:
+            self._fail(f"{response.url} answered HTTP {response.status}")
+        try:
+            self.page.wait_for_function(
+                f"() => Boolean({_PYSCRIPT_ERROR} || ({self.ready}))", timeout=self._load_timeout * 1000, polling=50
+            )
+        except PlaywrightTimeoutError:
+            self._fail(f"page not ready within {self._load_timeout} s: {self.ready}")
+        shown = self.page.evaluate(f"() => {_PYSCRIPT_ERROR}?.textContent ?? null")
+        if shown is not None:
+            self._fail(f"PyScript showed an error:\n{shown}")
 
 
 def wait_until_ready(page: Any, response: Any, timeout: float) -> str | None:

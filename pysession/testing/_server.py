@@ -1,8 +1,10 @@
 """A static HTTP server on 127.0.0.1 for the browser tests.
 
 It serves a root folder plus fixed mounts under /_pysession/ (Pyodide, the
-wheels, the harness page) and accepts one kind of upload: a PUT under
-/_pysession/snapshot/, where the harness saves its Pyodide memory snapshot.
+wheels, the harness page), answers chosen paths of the root with other files
+(aliases: a dApp page's own URL of the pysession wheel answers with the wheel
+under test), and accepts one kind of upload: a PUT under /_pysession/snapshot/,
+where the harness saves its Pyodide memory snapshot.
 Every answer says `Cache-Control: no-cache`: the browser must revalidate, so
 a rebuilt wheel is never stale; within one browser context unchanged files
 come back as a 304.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,6 +37,9 @@ class _Handler(SimpleHTTPRequestHandler):
         # The base class confines the result to self.directory (it drops ".."),
         # so choosing the directory by prefix is enough to mount folders.
         route = path.split("?", 1)[0].split("#", 1)[0]
+        alias = self.server.aliases.get(route)
+        if alias is not None:
+            return str(alias)
         for prefix, folder in self.server.mounts:
             if route.startswith(prefix):
                 self.directory = str(folder)
@@ -65,6 +71,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), partial(_Handler, directory=str(root)))
         self.mounts = mounts
         self.upload_dir = upload_dir
+        self.aliases: dict[str, Path] = {}
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Quiet about a browser hanging up mid-answer (a tab closed while loading); loud about the rest."""
@@ -75,7 +82,8 @@ class _Server(ThreadingHTTPServer):
 class StaticServer:
     """Serves root and the /_pysession/ mounts from a daemon thread until close().
 
-    wheel_dir is served at /_pysession/wheel/; upload_dir at /_pysession/snapshot/.
+    wheel_dir is served at /_pysession/wheel/; upload_dir at /_pysession/snapshot/;
+    alias() answers one URL path with a given file until its undo is called.
     """
 
     def __init__(self, root: Path, pyodide_dir: Path, wheel_dir: Path, upload_dir: Path) -> None:
@@ -89,6 +97,18 @@ class StaticServer:
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="pysession-http", daemon=True)
         self._thread.start()
+
+    def alias(self, url_path: str, file: Path) -> Callable[[], None]:
+        """Answer GET url_path (say "/dist/pysession.zip") with file; returns the undo."""
+        if not url_path.startswith("/"):
+            raise ValueError(f"an alias is a URL path starting with '/', not {url_path!r}")
+        aliases = self._httpd.aliases
+        aliases[url_path] = Path(file).resolve()
+
+        def undo() -> None:
+            aliases.pop(url_path, None)
+
+        return undo
 
     def close(self) -> None:
         self._httpd.shutdown()

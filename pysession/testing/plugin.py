@@ -5,10 +5,14 @@ fixtures are used as they are, and the launch options are merged into its
 `browser_type_launch_args`. Importing this module imports neither playwright
 nor a browser, and nothing changes until a fixture below is requested.
 
-Fixtures: `pyodide_page`, `new_tab`, `pysession_server`, `pysession_snapshot`,
-`pysession_wheels`, `pysession_serve_root`, `pysession_pyodide_dir`. Ini
-options: pysession_serve_root, pysession_load_timeout,
-pysession_memory_snapshot. Environment:
+Fixtures: `pyodide_page` and `new_tab` (harness tabs: Pyodide with pysession
+loaded, Python run from the test), `app_page` (tabs on the dApp's own pages,
+with a mock wallet injected like an extension), `pysession_server`,
+`pysession_snapshot`, `pysession_wheels`, `pysession_wheel_paths`,
+`pysession_serve_root`, `pysession_pyodide_dir`. Every tab of one test is in
+pytest-playwright's `context`, so they share storage and BroadcastChannel.
+Ini options: pysession_serve_root, pysession_wheel_paths,
+pysession_load_timeout, pysession_memory_snapshot. Environment:
 PYSESSION_CHROMIUM (default /usr/bin/chromium), PYSESSION_WHEEL (a built wheel
 to serve; default: one zipped from the imported pysession package),
 PYSESSION_PYODIDE_DIR (default <rootdir>/node_modules/pyodide).
@@ -20,18 +24,18 @@ import os
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from ._page import PyodidePage, PythonError, wait_until_ready
+from ._page import PYSCRIPT_DONE, AppPage, PyodidePage, PythonError, wait_until_ready
 from ._server import PREFIX, StaticServer
 from ._wheel import build_wheel
 
-__all__ = ["PyodidePage", "PythonError", "ServedSite"]
+__all__ = ["AppPage", "PYSCRIPT_DONE", "PyodidePage", "PythonError", "ServedSite"]
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
@@ -47,7 +51,14 @@ CHROMIUM_ARGS = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("pysession_serve_root", "folder pysession_server serves at / (default: rootdir)", type="paths")
-    parser.addini("pysession_load_timeout", "seconds a harness page may take to load Pyodide", default="60")
+    parser.addini(
+        "pysession_wheel_paths",
+        "URL paths (one a line) where the dApp's pages load pysession from; "
+        "pysession_server answers them with the wheel under test",
+        type="linelist",
+        default=[],
+    )
+    parser.addini("pysession_load_timeout", "seconds a page may take to load Pyodide and get ready", default="60")
     parser.addini(
         "pysession_memory_snapshot",
         "restore harness pages from a Pyodide memory snapshot made once per session",
@@ -83,6 +94,13 @@ class ServedSite:
 
     url: str
     wheels: tuple[str, ...]
+    server: StaticServer | None = field(default=None, repr=False, compare=False)
+
+    def serve_at(self, url_path: str, file: Path) -> Callable[[], None]:
+        """Answer url_path with file instead of what the root folder has there; returns the undo."""
+        if self.server is None:
+            raise RuntimeError("this ServedSite was made without its server")
+        return self.server.alias(url_path, file)
 
     def harness_url(self, **params: str | None) -> str:
         """The harness page that installs the wheels; params such as snapshot=URL are added unless None."""
@@ -122,6 +140,18 @@ def pysession_wheels(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempP
     return [wheel]
 
 
+@pytest.fixture
+def pysession_wheel_paths(pytestconfig: pytest.Config) -> list[str]:
+    """URL paths where the dApp's own pages load pysession (ini pysession_wheel_paths; default none).
+
+    While an `app_page` tab is open, pysession_server answers each with the
+    pysession wheel under test, so a page that says
+    `"files": {"./dist/pysession.zip": "./*"}` runs the code being tested
+    whether or not dist/ was rebuilt. Override it in a conftest.py or a test module.
+    """
+    return list(pytestconfig.getini("pysession_wheel_paths"))
+
+
 @pytest.fixture(scope="session")
 def pysession_server(
     pysession_serve_root: Path,
@@ -136,7 +166,7 @@ def pysession_server(
     uploads = tmp_path_factory.mktemp("pysession-uploads")
     server = StaticServer(pysession_serve_root, pysession_pyodide_dir, wheel_dir, uploads)
     try:
-        yield ServedSite(server.url, tuple(wheel.name for wheel in pysession_wheels))
+        yield ServedSite(server.url, tuple(wheel.name for wheel in pysession_wheels), server)
     finally:
         server.close()
 
@@ -195,3 +225,36 @@ def new_tab(
     yield open_tab
     for page in made:
         page.close()
+
+
+@pytest.fixture
+def app_page(
+    context: Any,
+    pysession_server: ServedSite,
+    pysession_wheels: list[Path],
+    pysession_wheel_paths: list[str],
+    pytestconfig: pytest.Config,
+) -> Iterator[Callable[..., AppPage]]:
+    """Factory: open a page of the served site in a new tab of `context` and wait until it is ready.
+
+    `app_page(path="/", *, ready=PYSCRIPT_DONE, wallet=None)`: `ready` is a JS
+    expression that is truthy once the page is usable (default: every
+    PyScript script on it has run); `wallet` is a dict of mock wallet options,
+    injected at `window.canton` before the page's scripts run. The tabs close
+    at the end of the test.
+    """
+    wheel = next((w for w in pysession_wheels if w.name.startswith("pysession-")), pysession_wheels[0])
+    undo = [pysession_server.serve_at(path, wheel) for path in pysession_wheel_paths]
+    made: list[Any] = []
+
+    def open_page(path: str = "/", *, ready: str = PYSCRIPT_DONE, wallet: dict | None = None) -> AppPage:
+        page = context.new_page()
+        made.append(page)
+        url = pysession_server.url + (path if path.startswith("/") else f"/{path}")
+        return AppPage(page, url, _load_timeout(pytestconfig), ready=ready, wallet=wallet).load()
+
+    yield open_page
+    for page in made:
+        page.close()
+    for remove in undo:
+        remove()

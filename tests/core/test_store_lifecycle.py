@@ -468,3 +468,17 @@ def test_changes_on_a_destroyed_store_ends_at_once(run):
         assert await asyncio.wait_for(collect(), 1) == []
 
     run(main)
+
+
+def test_no_subscriber_sees_connected_without_an_account(run):
+    """The wallet says connected before it lists accounts: a dApp reading the party once connected must find one."""
+
+    async def main():
+        store = make_store(MockWallet(party_id="alice::1220"))
+        seen = []
+        store.subscribe(lambda: seen.append((store.get_snapshot().status, store.get_snapshot().account)))
+        await store.connect()
+        assert all(account is not None for status, account in seen if status == "connected")
+        assert seen[-1][0] == "connected"
+
+    run(main)

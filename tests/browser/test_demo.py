@@ -1,0 +1,249 @@
+"""The demo dApp (index.html) used as a person would: click, watch, open tabs, reload.
+
+The page runs pysession from a PyScript tag against the mock extension wallet
+at window.canton (shared by the tabs of the origin); each test gets a fresh
+browser context, so the wallet and the session start empty. Assertions are on
+what the page shows, with Playwright's waiting `expect` (5 s deadline).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from pysession.testing.plugin import AppPage
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "docs" / "demo.png"
+
+ALICE = "alice::1220f1a2b3c4"
+BOB = "bob::1220d5e6f7a8"
+LOADED = "document.getElementById('loading').hidden"
+NOTHING = "—"
+CRYPTO_ENVELOPE = re.compile(r'^\{"f":1,"iv":"[A-Za-z0-9+/]{16}","ct":"[A-Za-z0-9+/=]+"\}$')
+
+
+@pytest.fixture
+def pysession_wheel_paths() -> list[str]:
+    """index.html installs pysession from dist/: answer that with the wheel under test."""
+    return ["/dist/pysession.zip"]
+
+
+def open_demo(app_page) -> AppPage:
+    return app_page("/index.html", ready=LOADED)
+
+
+def events(tab: AppPage) -> list[list[str]]:
+    """The event log, oldest first, as [type, details] pairs."""
+    return tab.page.evaluate(
+        """() => [...document.querySelectorAll('#events li')].reverse()
+            .map((li) => [li.firstChild.textContent, li.lastChild.textContent])"""
+    )
+
+
+def expect_session(tab: AppPage, status: str, party: str = NOTHING) -> None:
+    expect(tab.page.locator("#status")).to_have_text(status)
+    expect(tab.page.locator("#party")).to_have_text(party)
+
+
+def test_a_session_follows_tabs_and_survives_a_reload(app_page):
+    first = open_demo(app_page)
+    expect_session(first, "disconnected")
+    expect(first.page.locator("#runtime")).to_have_text(re.compile(r"^Python 3\.\d+\.\d+ · pysession \d"))
+
+    first.page.click("#connect")
+    expect_session(first, "connected", ALICE)
+    expect(first.page.locator("#network")).to_have_text("canton:da-devnet")
+    expect(first.page.locator("#ciphertext")).to_have_text(CRYPTO_ENVELOPE)
+    expect(first.page.locator("#plaintext")).to_contain_text(f'"partyId": "{ALICE}"')
+    expect(first.page.locator("#key-info")).to_have_text(
+        "CryptoKey AES-GCM-256, extractable: false, usages: encrypt, decrypt"
+    )
+    expect(first.page.locator("#expiry")).to_have_text(re.compile(r"^in [12]:\d\d \(TTL 2 min\)$"))
+
+    second = open_demo(app_page)
+    expect_session(second, "connected", ALICE)  # restored: the wallet is still connected
+
+    second.page.click("#switch-party")  # in the wallet, as the user would
+    expect_session(second, "connected", BOB)
+    expect_session(first, "connected", BOB)
+    expect(first.page.locator("#plaintext")).to_contain_text(f'"partyId": "{BOB}"')
+    assert ["party:changed", f"{ALICE} → {BOB}"] in events(first)
+    first.page.click("#switch-network")
+    expect(second.page.locator("#network")).to_have_text("canton:da-testnet")
+    assert ["network:changed", "canton:da-devnet → canton:da-testnet"] in events(second)
+
+    second.page.click("#disconnect")
+    expect_session(second, "disconnected")
+    expect_session(first, "disconnected")
+    expect(first.page.locator("#network")).to_have_text(NOTHING)
+    expect(first.page.locator("#ciphertext")).to_have_text("nothing stored")
+    expect(first.page.locator("#plaintext")).to_have_text("nothing stored")
+
+    first.page.click("#connect")
+    expect_session(first, "connected", BOB)
+    expect(first.page.locator("#ciphertext")).to_have_text(CRYPTO_ENVELOPE)
+    first.reload()
+    expect_session(first, "connected", BOB)  # restored after the reload, without a click
+    expect(first.page.locator("#plaintext")).to_contain_text(f'"partyId": "{BOB}"')
+
+    assert first.console_errors == []
+    assert second.console_errors == []
+    fetched = first.page.evaluate("() => performance.getEntriesByType('resource').map((entry) => entry.name)")
+    assert any(url.endswith("/dist/pysession.zip") for url in fetched)
+    assert all(url.startswith(first.url.removesuffix("/index.html")) for url in fetched)  # nothing from elsewhere
+
+
+def test_a_dropped_connection_backs_off_gives_up_and_comes_back(app_page):
+    tab = open_demo(app_page)
+    tab.page.clock.install()  # from here on, the page's timers run on a clock the test can move
+    tab.page.click("#connect")
+    expect_session(tab, "connected", ALICE)
+    latest = tab.page.locator("#events li").first
+
+    tab.page.check("#refuse")  # the wallet rejects every reconnect
+    tab.page.click("#drop")
+    expect(tab.page.locator("#status")).to_have_text("reconnecting")
+    for attempt, delay_ms in [(1, 1000), (2, 2000), (3, 4000), (4, 8000)]:
+        expect(latest).to_have_text(f"reconnect:scheduled attempt {attempt} in {delay_ms} ms")
+        expect(tab.page.locator("#reconnect")).to_have_text(re.compile(rf"^attempt {attempt} of 4 in \d+\.\d s$"))
+        tab.page.clock.fast_forward(delay_ms)
+    expect(latest).to_have_text("reconnect:gaveup after 4 attempts")
+    expect_session(tab, "disconnected")
+    expect(tab.page.locator("#error")).to_contain_text("mock wallet: connection refused")
+    expect(tab.page.locator("#reconnect")).to_have_text(NOTHING)
+
+    tab.page.uncheck("#refuse")
+    tab.page.click("#connect")
+    expect_session(tab, "connected", ALICE)
+    expect(tab.page.locator("#error")).to_have_text(NOTHING)
+    tab.page.click("#drop")
+    expect(latest).to_have_text("reconnect:scheduled attempt 1 in 1000 ms")
+    tab.page.clock.fast_forward(1000)
+    expect(latest).to_have_text("reconnect:succeeded attempt 1")
+    expect_session(tab, "connected", ALICE)
+    assert [name for name, _ in events(tab)] == [
+        *["reconnect:scheduled", "reconnect:attempt"] * 4,
+        "reconnect:gaveup",
+        "reconnect:scheduled",
+        "reconnect:attempt",
+        "reconnect:succeeded",
+    ]
+    assert tab.console_errors == []
+
+
+def test_an_expired_session_is_re_authenticated_or_ends(app_page):
+    tab = open_demo(app_page)
+    tab.page.clock.install()  # from here on, the page's timers run on a clock the test can move
+    tab.page.click("#connect")
+    expect_session(tab, "connected", ALICE)
+    expect(tab.page.locator("#expiry")).to_have_text(re.compile(r"^in [12]:\d\d "))
+
+    before = tab.page.locator("#plaintext").text_content()
+
+    tab.page.clock.fast_forward("02:01")
+    expect(tab.page.locator("#events li").first).to_contain_text("session:expired")
+    # The re-auth hook asked the wallet, which agreed: still connected, with a fresh expiry persisted.
+    expect(tab.page.locator("#plaintext")).not_to_have_text(before)
+    expect(tab.page.locator("#expiry")).to_have_text(re.compile(r"^in [12]:\d\d "))
+    expect_session(tab, "connected", ALICE)
+    assert [name for name, _ in events(tab)] == ["session:expired"]
+
+    tab.page.check("#refuse")  # the next re-auth is rejected: the session ends
+    tab.page.clock.fast_forward("02:01")
+    expect_session(tab, "disconnected")
+    expect(tab.page.locator("#error")).to_contain_text("re-authentication failed")
+    expect(tab.page.locator("#plaintext")).to_have_text("nothing stored")
+    assert [name for name, _ in events(tab)] == ["session:expired", "session:expired"]
+    assert tab.console_errors == []
+
+
+# Before web/demo.py runs, turn on Pyodide's PyProxy allocation tracing (what
+# Pyodide's own test suite uses) through PyScript's hook API, and keep the
+# interpreter at hand. An init script also runs on about:blank: skip that one.
+TRACE_PROXIES = """
+if (location.protocol === "http:") {
+  import("/node_modules/@pyscript/core/dist/core.js").then(({ hooks }) => {
+    hooks.main.onBeforeRunAsync.add(({ interpreter }) => {
+      interpreter._module.enable_pyproxy_allocation_tracing();
+      window.traced = interpreter;
+    });
+  });
+}
+"""
+LIVE_PROXIES = "[...traced._module.pyproxy_alloc_map.keys()].map((proxy) => `${proxy.type} ${proxy}`)"
+
+
+def test_the_demo_owns_every_proxy_it_makes(app_page, context):
+    context.add_init_script(TRACE_PROXIES)
+    tab = open_demo(app_page)
+    loaded = tab.page.evaluate(f"{LIVE_PROXIES}.length")
+    assert loaded > 0  # the demo's listeners and the store's are alive
+
+    tab.page.click("#connect")
+    expect_session(tab, "connected", ALICE)
+    tab.page.click("#switch-party")
+    tab.page.click("#drop")
+    expect(tab.page.locator("#events li").first).to_contain_text("reconnect:succeeded")
+    expect_session(tab, "connected", BOB)
+    assert tab.page.evaluate(f"{LIVE_PROXIES}.length") == loaded  # using the page makes none that stay
+
+    tab.page.evaluate("traced.runPython('demo.close()')")
+    # Left alive: only the two functions Pyodide keeps for runPython itself.
+    assert sorted(name.split(" at ")[0] for name in tab.page.evaluate(LIVE_PROXIES)) == [
+        "function <function eval_code",
+        "function <function eval_code_async",
+    ]
+    assert tab.console_errors == []
+
+# Test-only: the same AES key and the same random bytes on every run, so that the
+# screenshot's ciphertext, like the rest of it, is identical each time. Never do
+# this outside a test: AES-GCM with a repeated IV under one key is broken.
+FIXED_CRYPTO = """
+(() => {
+  const subtle = crypto.subtle;
+  const rawKey = Uint8Array.from({ length: 32 }, (_, i) => (i * 73 + 41) % 256);
+  subtle.generateKey = (algorithm, extractable, usages) =>
+    subtle.importKey("raw", rawKey, { name: algorithm.name }, extractable, usages);
+  crypto.getRandomValues = (array) => {
+    const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 151 + 89) % 256;
+    return array;
+  };
+})();
+"""
+FIXED_TIME = "2026-01-15T10:00:00Z"
+
+
+def test_the_readme_screenshot(app_page, context):
+    """Writes docs/demo.png: connected, after a party switch, a network switch and a dropped connection."""
+    context.add_init_script(FIXED_CRYPTO)
+    context.clock.set_fixed_time(FIXED_TIME)
+    tab = open_demo(app_page)
+    tab.page.set_viewport_size({"width": 1280, "height": 900})
+    tab.page.click("#connect")
+    expect_session(tab, "connected", ALICE)
+    tab.page.click("#switch-party")
+    expect_session(tab, "connected", BOB)
+    tab.page.click("#switch-network")
+    expect(tab.page.locator("#network")).to_have_text("canton:da-testnet")
+    tab.page.click("#drop")
+    expect(tab.page.locator("#events li").first).to_contain_text("reconnect:succeeded")
+    expect_session(tab, "connected", BOB)
+    expect(tab.page.locator("#plaintext")).to_contain_text('"networkId": "canton:da-testnet"')
+    expect(tab.page.locator("#plaintext")).to_contain_text(f'"partyId": "{BOB}"')
+    tab.page.mouse.move(0, 0)  # no hover highlight in the picture
+
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    tab.page.screenshot(path=SCREENSHOT, full_page=True, animations="disabled", caret="hide")
+    assert [name for name, _ in events(tab)] == [
+        "party:changed",
+        "network:changed",
+        "reconnect:scheduled",
+        "reconnect:attempt",
+        "reconnect:succeeded",
+    ]
+    assert tab.console_errors == []

@@ -1,0 +1,166 @@
+"""The pytest plugin as a dApp team uses it: a project of its own, run with pytest.
+
+pytester builds a throwaway dApp project (its PyScript page, its Python module,
+its tests, an ini file, node_modules) and runs pytest on it in a subprocess,
+with the plugin loaded by its pytest11 entry point only. One of its tests is
+the README's example, read from README.md. Two tests must pass and two must
+fail, each with the message that tells its author why.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_MODULES = ROOT / "node_modules"
+README_TEST = "def test_a_disconnect_reaches_every_tab(app_page):"
+
+INI = """
+[pytest]
+addopts = -p no:cacheprovider
+pysession_wheel_paths =
+    /vendor/pysession.zip
+"""
+
+# The team's session logic, imported by its page and by its tests.
+DAPP = '''
+"""The dApp's session logic on top of pysession."""
+import js
+import pysession
+
+
+def open_session():
+    return pysession.create_session_store(js.canton, broadcast=True)
+
+
+def greeting(store):
+    state = store.get_snapshot()
+    if state.account is None:  # also while "connected" waits for the wallet's accounts
+        return "Connect your wallet"
+    return f"Hello, {state.account.hint}"
+'''
+
+# The team's page: PyScript, its pysession from /vendor (the ini option makes
+# the test server answer that with the wheel under test), the wallet from
+# whatever extension put one at window.canton.
+INDEX_HTML = """<!doctype html>
+<meta charset="utf-8">
+<title>A dApp</title>
+<link rel="icon" href="data:,">
+<script type="module" src="./node_modules/@pyscript/core/dist/core.js"></script>
+<p><span id="status">…</span> <span id="party">…</span></p>
+<button id="connect">Connect</button>
+<button id="disconnect">Disconnect</button>
+<script type="py" src="./app.py" config='{"interpreter": "./node_modules/pyodide/pyodide.mjs",
+  "files": {"./vendor/pysession.zip": "./*", "./dapp.py": "./dapp.py"}}'></script>
+"""
+
+APP = """
+from pyscript import document, when
+import dapp
+
+store = dapp.open_session()
+
+
+def render():
+    state = store.get_snapshot()
+    document.getElementById("status").textContent = state.status
+    document.getElementById("party").textContent = state.account.party_id if state.account else "-"
+
+
+store.subscribe(render)
+
+
+@when("click", "#connect")
+async def connect():
+    await store.connect()
+
+
+@when("click", "#disconnect")
+async def disconnect():
+    await store.disconnect()
+
+
+await store.init()
+render()
+"""
+
+BROKEN_HTML = """<!doctype html>
+<meta charset="utf-8">
+<link rel="icon" href="data:,">
+<script type="module" src="./node_modules/@pyscript/core/dist/core.js"></script>
+<script type="py" config='{"interpreter": "./node_modules/pyodide/pyodide.mjs"}'>
+raise RuntimeError("the dApp broke")
+</script>
+"""
+
+TESTS = '''
+from playwright.sync_api import expect
+
+
+def test_every_tab_greets_the_party_of_the_shared_wallet(pyodide_page, new_tab):
+    pyodide_page.install_wallet(shared=True, party_id="alice::1220aa")
+    pyodide_page.add_module("/dapp.py")
+    pyodide_page.run("import dapp\\nstore = dapp.open_session()\\n_ = await store.connect()")
+    assert pyodide_page.run("dapp.greeting(store)") == "Hello, alice"
+
+    other = new_tab()
+    other.install_wallet(shared=True)
+    other.add_module("/dapp.py")
+    other.run("import dapp\\nstore = dapp.open_session()\\n_ = await store.init()")
+    assert other.run("dapp.greeting(store)") == "Hello, alice"
+
+    pyodide_page.page.evaluate("mockWallet.setParty('bob::1220bb')")
+    other.wait_for("dapp.greeting(store) == 'Hello, bob'")
+    other.run("await store.disconnect()")
+    pyodide_page.wait_for("dapp.greeting(store) == 'Connect your wallet'")
+    assert pyodide_page.console_errors == other.console_errors == []
+
+
+def test_must_fail_a_party_that_never_comes(pyodide_page):
+    pyodide_page.install_wallet(party_id="alice::1220aa")
+    pyodide_page.add_module("/dapp.py")
+    pyodide_page.run("import dapp\\nstore = dapp.open_session()\\n_ = await store.connect()")
+    pyodide_page.wait_for("dapp.greeting(store) == 'Hello, mallory'", timeout=0.5)
+
+
+def test_must_fail_a_page_whose_python_raises(app_page):
+    app_page("/broken.html")
+'''
+
+
+def readme_example() -> str:
+    """The example test of the README's pytest section, as printed there."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    found = [block for block in blocks if README_TEST in block]
+    assert len(found) == 1, f"README.md should show {README_TEST!r} in one python block"
+    return found[0]
+
+
+def make_project(pytester) -> None:
+    pytester.makeini(INI)
+    (pytester.path / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+    pytester.makefile(".html", index=INDEX_HTML, broken=BROKEN_HTML)
+    pytester.makepyfile(dapp=DAPP, app=APP, test_dapp=TESTS, test_readme=readme_example())
+
+
+def test_a_dapp_suite_passes_and_fails_as_it_should(pytester, monkeypatch, pysession_wheels):
+    make_project(pytester)
+    monkeypatch.setenv("PYSESSION_WHEEL", str(pysession_wheels[0].resolve()))
+    monkeypatch.delenv("PYSESSION_PYODIDE_DIR", raising=False)  # the project's own node_modules/pyodide
+    result = pytester.runpytest_subprocess(timeout=300)
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(["test_dapp.py .FF*", "test_readme.py .*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_must_fail_a_party_that_never_comes*_",
+            "E  *TimeoutError: still falsy after 500 ms: dapp.greeting(store) == 'Hello, mallory' == False",
+            "*_ test_must_fail_a_page_whose_python_raises*_",
+            "PyScript showed an error:",  # at once: not "page not ready within 60 s"
+            "RuntimeError: the dApp broke",
+            "page: http://127.0.0.1:*/broken.html",
+        ]
+    )

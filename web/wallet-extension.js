@@ -1,0 +1,38 @@
+// The mock wallet installed the way a browser-extension wallet installs itself:
+// a CIP-0103 provider at window.canton, there before any page code runs. In
+// shared mode its state (connected, party, network) lives in its own storage
+// and is shared by every tab of the origin, like an extension's.
+//
+// A page's "Mock extension" card (#wallet-card), when it has one, stands in for
+// the extension's popup: what the user does in the wallet, outside the dApp.
+// It is plain JS on purpose; the dApp (web/demo.py) only sees the provider's
+// events, as it would with a real wallet.
+//
+// A classic script, loaded with defer after mock-wallet.js: the document is
+// parsed when it runs, and PyScript starts after it.
+(() => {
+  const PARTIES = ["alice::1220f1a2b3c4", "bob::1220d5e6f7a8", "carol::1220b9c0d1e2"];
+  const NETWORKS = ["canton:da-devnet", "canton:da-testnet", "canton:da-mainnet"];
+
+  const wallet = createMockWallet({ shared: true, partyId: PARTIES[0], networkId: NETWORKS[0] });
+  window.canton = wallet;
+
+  const next = (list, current) => list[(list.indexOf(current) + 1) % list.length];
+  const byId = (id) => document.getElementById(id);
+  if (!byId("wallet-card")) return;
+
+  function render() {
+    const { connected, partyId, networkId } = wallet.state();
+    byId("wallet-connected").textContent = connected ? "yes" : "no";
+    byId("wallet-party").textContent = partyId;
+    byId("wallet-network").textContent = networkId;
+  }
+
+  byId("switch-party").addEventListener("click", () => wallet.setParty(next(PARTIES, wallet.state().partyId)));
+  byId("switch-network").addEventListener("click", () => wallet.setNetwork(next(NETWORKS, wallet.state().networkId)));
+  byId("drop").addEventListener("click", () => wallet.drop());
+  byId("refuse").addEventListener("change", (event) => wallet.refuseReconnects(event.target.checked));
+
+  wallet.subscribe(render);
+  render();
+})();
