@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._sync import BroadcastOptions, InactiveChannel, MessageHandler, SyncChannel, channel_name
+from ._jsasync import error_text
 from ._runtime import current_origin, is_js_proxy, require
 from .jsvalues import read_message_fields, to_js_object
 
@@ -28,7 +29,11 @@ class BroadcastSyncChannel:
         channel.addEventListener("message", self._listener)
 
     def post(self, message: dict[str, Any]) -> None:
-        self._channel.postMessage(to_js_object(message))
+        try:
+            self._channel.postMessage(to_js_object(message))
+        except Exception as exc:
+            # Said in the browser's words (Pyodide 314 hides a thrown DOMException's name).
+            raise RuntimeError(f"BroadcastChannel.postMessage failed: {error_text(exc)}") from exc
 
     def on_message(self, handler: MessageHandler) -> Callable[[], None]:
         self._handlers.append(handler)

@@ -22,6 +22,7 @@ from .._crypto_envelope import decode_crypto_envelope, encode_crypto_envelope
 from .._errors import SessionError
 from .._storage import settle
 from . import local_storage, webcrypto
+from ._jsasync import error_text
 from ._runtime import current_origin, js_global, require
 from .indexeddb import Database
 
@@ -46,13 +47,7 @@ def has_encrypted_storage() -> bool:
 
 def _storage_error(operation: str, exc: Exception) -> SessionError:
     """A readable error for a failed storage call: the DOMException's name and message."""
-    cause = getattr(exc, "js_error", None)
-    target_error = getattr(getattr(cause, "target", None), "error", None)
-    if target_error is not None:
-        cause = target_error
-    name = getattr(cause, "name", None) or type(exc).__name__
-    message = getattr(cause, "message", None) or str(exc)
-    error = SessionError(f"encrypted storage {operation} failed: {name}: {message}")
+    error = SessionError(f"encrypted storage {operation} failed: {error_text(exc)}")
     error.__cause__ = exc
     return error
 

@@ -7,6 +7,10 @@ Traps this module exists for:
   read's success handler.
 - A connection left open blocks another tab that deletes or upgrades the
   database; so a ``versionchange`` closes it at once, and the next use reopens.
+- An open can wait forever behind another tab's blocked delete or upgrade; so it
+  has a deadline (``OPEN_TIMEOUT_MS``) and then fails, and a late success is closed.
+- Requests fail with an ``Event``, and Pyodide 314 never wakes an ``await`` on a
+  promise rejected with a non-Error; so failures resolve too (``settled`` raises).
 """
 
 from __future__ import annotations
@@ -16,12 +20,45 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import SessionError
-from ._jsasync import deferred, settle_on
+from ._jsasync import IndexedDBError, deferred, settle_on, settled
 from ._runtime import is_js_null, require
+
+
+OPEN_TIMEOUT_MS = 10_000
+"""How long an open may go unanswered before it counts as failed: an open waits,
+with no event at all, behind another tab's delete or upgrade of the database that
+a third connection blocks, possibly forever."""
 
 
 def is_absent(value: Any) -> bool:
     return value is None or is_js_null(value)
+
+
+def _stalled(name: str) -> Any:
+    """The error event an open resolves with when it got no answer in time."""
+    event, target = require("Object").new(), require("Object").new()
+    target.error = require("DOMException").new(
+        f"opening IndexedDB {name} got no answer within {OPEN_TIMEOUT_MS / 1000:g} s: it is blocked "
+        "(another tab is deleting or upgrading it while a connection stays open)",
+        "TimeoutError",
+    )
+    event.type, event.target = "error", target
+    return event
+
+
+def _abandon(request: Any, upgrade_proxy: Any) -> None:
+    """Let a stalled open finish on its own: a connection it opens late is closed at once."""
+    from pyodide.ffi import create_once_callable
+
+    def finished(_event: Any = None) -> None:
+        request.onupgradeneeded = None
+        upgrade_proxy.destroy()
+        try:
+            request.result.close()
+        except Exception:
+            pass  # the open failed after all: nothing to close
+
+    request.onsuccess = request.onerror = create_once_callable(finished)
 
 
 class Database:
@@ -59,12 +96,20 @@ class Database:
         pending = deferred()
         upgrade_proxy = create_proxy(upgrade)
         request.onupgradeneeded = upgrade_proxy
-        settle_on(request, pending.resolve, pending.reject)
+        settle_on(request, pending.resolve)
+        timer = require("setTimeout")(pending.resolve, OPEN_TIMEOUT_MS, _stalled(self.name))
         try:
-            await pending.promise
+            await settled(pending.promise)
+        except IndexedDBError as exc:
+            if exc.name == "TimeoutError":
+                _abandon(request, upgrade_proxy)
+                upgrade_proxy = None
+            raise
         finally:
-            request.onupgradeneeded = None
-            upgrade_proxy.destroy()
+            require("clearTimeout")(timer)
+            if upgrade_proxy is not None:
+                request.onupgradeneeded = None
+                upgrade_proxy.destroy()
         connection = request.result
         if closes != self._closes:
             # close() ran while the open was in flight (say, destroy()): nobody owns this connection.
@@ -89,18 +134,17 @@ class Database:
         connection.close()
         self._on_close()
 
-    def _object_store(self, mode: str) -> tuple[Any, Any]:
-        transaction = self._connection.transaction(self.store, mode)
+    def _object_store(self, connection: Any, mode: str) -> tuple[Any, Any]:
+        transaction = connection.transaction(self.store, mode)
         return transaction, transaction.objectStore(self.store)
 
     async def read(self, key: str) -> Any:
         """The value at ``key``, or None."""
-        await self.connection()
-        _, store = self._object_store("readonly")
+        _, store = self._object_store(await self.connection(), "readonly")
         request = store.get(key)
         pending = deferred()
-        settle_on(request, pending.resolve, pending.reject)
-        await pending.promise
+        settle_on(request, pending.resolve)
+        await settled(pending.promise)
         return None if is_absent(request.result) else request.result
 
     async def write(self, key: str, value: Any) -> None:
@@ -111,12 +155,11 @@ class Database:
         await self._commit(lambda store: store.delete(key))
 
     async def _commit(self, issue: Callable[[Any], Any]) -> None:
-        await self.connection()
-        transaction, store = self._object_store("readwrite")
+        transaction, store = self._object_store(await self.connection(), "readwrite")
         issue(store)
         pending = deferred()
-        settle_on(transaction, pending.resolve, pending.reject, "complete")
-        await pending.promise
+        settle_on(transaction, pending.resolve, "complete")
+        await settled(pending.promise)
 
     async def get_or_add(self, key: str, candidate: Any) -> Any:
         """The stored value, storing ``candidate`` first if there is none.
@@ -126,8 +169,7 @@ class Database:
         """
         from pyodide.ffi import create_proxy
 
-        await self.connection()
-        transaction, store = self._object_store("readwrite")
+        transaction, store = self._object_store(await self.connection(), "readwrite")
         request = store.get(key)
 
         def decide(_: Any) -> None:
@@ -137,9 +179,9 @@ class Database:
         decide_proxy = create_proxy(decide)
         request.onsuccess = decide_proxy
         pending = deferred()
-        settle_on(transaction, pending.resolve, pending.reject, "complete")
+        settle_on(transaction, pending.resolve, "complete")
         try:
-            await pending.promise
+            await settled(pending.promise)
         finally:
             decide_proxy.destroy()
         return candidate if is_absent(request.result) else request.result

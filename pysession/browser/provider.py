@@ -9,8 +9,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._storage import settle
+from ._runtime import is_js_proxy, require
 from .jsvalues import to_js_object, to_py
+
+
+class WalletRejection(Exception):
+    """A JS wallet's request was rejected; the message is the wallet's, with its code."""
+
+    def __init__(self, reason: Any) -> None:
+        super().__init__(f"the wallet rejected the request: {_describe(reason)}")
+
+
+def _describe(reason: Any) -> str:
+    """``"<name>: <message> (code <code>)"`` of whatever a wallet rejected with, never raising."""
+    if not is_js_proxy(reason):
+        return repr(reason)
+    try:
+        name, message, code = (getattr(reason, field, None) for field in ("name", "message", "code"))
+        text = message if isinstance(message, str) else to_py(reason)
+        text = (f"{name}: {text}" if isinstance(name, str) and name else str(text))[:300]
+        return f"{text} (code {code})" if isinstance(code, (int, float, str)) and not isinstance(code, bool) else text
+    except Exception:
+        return "an unreadable value"
 
 
 class JsProvider:
@@ -21,7 +41,20 @@ class JsProvider:
         self._proxies: dict[tuple[str, Callable[..., Any]], Any] = {}
 
     async def request(self, payload: dict[str, Any]) -> Any:
-        return to_py(await settle(self._js.request(to_js_object(payload))))
+        # The wallet's promise never reaches Python: Pyodide 314 never wakes an await
+        # on a promise rejected with a non-Error, and wallets reject (or throw) plain
+        # {code, message} objects (EIP-1193 style). Array.from calls request() in JS,
+        # through Promise.try so that a throw is a rejection too, and allSettled turns
+        # either outcome into a fulfilled {status, value|reason}.
+        promise = require("Promise")
+        call = self._js.request.bind(self._js)
+        if getattr(promise, "try", None) is not None:
+            call = getattr(promise, "try").bind(promise, call)
+        calls = getattr(require("Array"), "from")(to_js_object([payload]), call)
+        outcome = (await promise.allSettled(calls))[0]
+        if outcome.status == "rejected":
+            raise WalletRejection(outcome.reason)
+        return to_py(outcome.value)
 
     def on(self, event: str, listener: Callable[..., Any]) -> JsProvider:
         from pyodide.ffi import create_proxy
