@@ -186,6 +186,28 @@ def cmd_bench(args: argparse.Namespace) -> None:
     run(venv_python(), ROOT / "bench" / "run.py", "--wheel", env["PYSESSION_WHEEL"], *quick, env=env)
 
 
+RELIABILITY_CHECKS = (
+    "tests/browser/test_faults.py",
+    "tests/browser/test_fuzz.py",
+    "tests/browser/test_key_race.py",
+    "tests/browser/test_proxy_hygiene.py",
+)
+
+
+def cmd_reliability(_: argparse.Namespace) -> None:
+    """Faults, fuzz, the key race and leaks at full counts, then one line per figure."""
+    env = prepare_browser()
+    report = DIST / "reliability.jsonl"
+    report.unlink(missing_ok=True)
+    env |= {"PYSESSION_FULL_COUNTS": "1", "PYSESSION_KEY_RACE_TRIALS": "20", "PYSESSION_RELIABILITY_REPORT": str(report)}
+    run(venv_python(), "-m", "pytest", "-q", "tests/core/test_properties.py", *RELIABILITY_CHECKS, env=env)
+    sys.path.insert(0, str(ROOT / "tests"))
+    from reliability_report import summary_lines
+
+    for line in summary_lines(report):
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python build.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -196,6 +218,9 @@ def main() -> None:
     bench = commands.add_parser("bench", help="pysession against raw JS and the floor, in Chromium")
     bench.add_argument("--quick", action="store_true", help="tiny repetition counts (checks that it runs)")
     bench.set_defaults(func=cmd_bench)
+    commands.add_parser("reliability", help="fault, fuzz, load and leak checks at full counts").set_defaults(
+        func=cmd_reliability
+    )
     serve = commands.add_parser("serve", help="build the wheel and serve the demo at http://127.0.0.1:8000")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)

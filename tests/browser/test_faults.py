@@ -1,0 +1,353 @@
+"""Faults injected in the page (issue 6): the browser, the disk, the wallet, other tabs and the app's own callbacks fail.
+
+In every case: no exception reaches app code and nothing is uncaught in the
+page; the in-memory session stays right; ``last_error`` names what failed in
+the browser's own words; and once the fault is lifted the store works again,
+with the good session on disk never deleted by a transient fault.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from faultkit import arm, assert_clean, record
+
+P1, P2 = "party::alice", "party::bob"
+N1, N2 = "canton:da-devnet", "canton:n2"
+
+SEED = """
+seed = pysession.create_session_store(js.mockWallet, storage=make_storage())
+await app(seed.connect(), what="seed connect")
+seed.destroy()
+"""
+
+# fault switch -> (words last_error must contain, reads fail too?)
+STORAGE_FAULTS = {
+    "indexeddb-open-throws": ("idbOpenThrows", ["SecurityError", "access to IndexedDB is denied"], True),
+    "indexeddb-open-fails": ("idbOpenFails", ["UnknownError", "Internal error opening backing store"], True),
+    "indexeddb-open-blocked": ("idbOpenBlocked", ["TimeoutError", "partylayer-session-data::", "blocked"], True),
+    "put-quota-exceeded": ("quota", ["QuotaExceededError", "quota has been exceeded"], False),
+    "crypto-subtle-rejects": ("subtleRejects", ["NotSupportedError", "crypto.subtle."], True),
+    "crypto-subtle-vanishes": ("subtleMissing", ["WebCrypto (crypto.subtle) is unavailable"], True),
+    "local-storage-throws": ("localStorageThrows", ["localStorage is unavailable"], True),
+}
+
+
+@pytest.mark.parametrize("name", STORAGE_FAULTS)
+def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
+    switch, words, reads_fail = STORAGE_FAULTS[name]
+    backend = "local" if switch == "localStorageThrows" else "idb"
+    tab = arm(pyodide_page, wallet={"party_id": P1})
+    tab.run(
+        f"""
+        import pysession.browser.indexeddb as indexeddb
+        indexeddb.OPEN_TIMEOUT_MS = 300   # how long a blocked open may take before it is a failure
+        def make_storage():
+            return create_encrypted_local_storage() if {backend!r} == "local" else create_encrypted_indexeddb_storage()
+        async def raw():
+            if {backend!r} == "local":
+                return js.faults.original.localStorage().getItem(f"partylayer.session.enc::{{js.location.origin}}::{{KEY}}")
+            return await js.faults.readRaw(KEY)
+        """
+    )
+    tab.run(SEED)
+    on_disk = tab.run("await raw()")
+    assert on_disk and on_disk.startswith('{"f":1,')
+
+    # The app starts, and the fault strikes before its first read.
+    tab.run(f"store = pysession.create_session_store(js.mockWallet, storage=make_storage())\nfault({switch!r})")
+    state = tab.run("await app(store.init(), what='init')\nview(store)")
+    if reads_fail:
+        assert state["status"] == "disconnected" and state["party"] is None
+        assert state["error"].startswith("encrypted storage read failed: ")
+        assert all(word in state["error"] for word in words), state["error"]
+        assert tab.run("await raw()") == on_disk, "a transient read fault must not delete the session"
+        state = tab.run("await app(store.connect(), what='connect')\nview(store)")
+    assert (state["status"], state["party"], state["network"]) == ("connected", P1, N1)
+
+    # The wallet switches party while the fault is on: memory follows, the write fails and says why.
+    tab.page.evaluate(f"mockWallet.setParty({P2!r})")
+    tab.wait_for(f"view(store)['party'] == {P2!r} and view(store)['error']")
+    error = tab.run("view(store)['error']")
+    assert error.startswith("encrypted storage write failed: "), error
+    assert all(word in error for word in words), error
+    assert tab.run("await raw()") == on_disk
+    assert tab.run("view(store)")["status"] == "connected"
+
+    # Fault lifted: the next change is written, and a new store restores it.
+    tab.run(f"fault({switch!r}, False)")
+    tab.page.evaluate(f"mockWallet.setNetwork({N2!r})")
+    tab.wait_for(f"(await persisted({backend!r}) or {{}}).get('networkId') == {N2!r}")
+    assert tab.run(f"(await persisted({backend!r}))['account']['partyId']") == P2
+    state = tab.run(
+        "again = pysession.create_session_store(js.mockWallet, storage=make_storage())\n"
+        "await app(again.init(), what='init again')\nview(again)"
+    )
+    assert (state["status"], state["party"], state["network"], state["error"]) == ("connected", P2, N2, None)
+    tab.run("store.destroy(); again.destroy()")
+    assert_clean(tab)
+    record(f"fault:{name}", faults=1)
+
+
+def test_no_crypto_subtle_from_the_start_keeps_the_session_in_memory_and_the_disk_untouched(pyodide_page):
+    """An insecure context has no crypto.subtle: the default falls back to memory, never to plain text at rest."""
+    tab = arm(pyodide_page, wallet={"party_id": P1})
+    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
+    tab.run(SEED)
+    on_disk = tab.run("await js.faults.readRaw(KEY)")
+    tab.run("fault('subtleMissing')")
+    refused = tab.run(
+        "try:\n    create_encrypted_indexeddb_storage()\nexcept pysession.BrowserUnavailableError as exc:\n    refused = str(exc)\nrefused"
+    )
+    assert refused == "WebCrypto (crypto.subtle) is unavailable in this runtime"
+    state = tab.run(
+        "store = pysession.create_session_store(js.mockWallet)\n"
+        "await app(store.init(), what='init')\nawait app(store.connect(), what='connect')\n"
+        f"js.mockWallet.setParty({P2!r})\nawait asyncio.sleep(0.05)\n"
+        "[type(store._storage).__name__, view(store)]"
+    )
+    assert state == ["MemoryStorage", {"status": "connected", "party": P2, "parties": [P2], "network": N1, "error": None}]
+    assert tab.run("await js.faults.readRaw(KEY)") == on_disk
+    snapshot = tab.page.evaluate("() => [Object.keys(localStorage).length, Object.keys(sessionStorage).length, document.cookie]")
+    assert snapshot == [0, 0, ""], "nothing may fall back to plain text"
+    tab.run("fault('subtleMissing', False)\nstore.destroy()")
+    state = tab.run(
+        "again = pysession.create_session_store(js.mockWallet)\nawait app(again.init(), what='init')\nview(again)"
+    )
+    assert (state["status"], state["party"]) == ("connected", P2), "the entry on disk restores (accounts come live)"
+    tab.run("again.destroy()")
+    assert_clean(tab)
+    record("fault:crypto-subtle-missing-from-start", faults=1)
+
+
+def test_another_tab_deleting_the_databases_mid_session_is_not_blocked_and_the_session_persists_again(
+    pyodide_page, new_tab
+):
+    tab = arm(pyodide_page, wallet={"party_id": P1})
+    tab.run("store = pysession.create_session_store(js.mockWallet, broadcast=True)\nawait app(store.connect())")
+    assert tab.run("(await persisted())['account']['partyId']") == P1
+    other = new_tab()
+    deleted = other.page.evaluate(
+        """async () => [
+          await Promise.race([new Promise((r) => setTimeout(() => r('timed out'), 3000)),
+                              (async () => { const d = await indexedDB.databases(); return d.map((x) => x.name); })()]),
+          await faults_delete(`partylayer-session-data::${location.origin}`),
+          await faults_delete(`partylayer-session-key::${location.origin}`),
+        ]""".replace("faults_delete", "((name) => new Promise((resolve) => { const rq = indexedDB.deleteDatabase(name); let b = false;"
+                     " rq.onblocked = () => { b = true; }; rq.onsuccess = () => resolve({ deleted: true, blocked: b });"
+                     " rq.onerror = () => resolve({ deleted: false, blocked: b }); setTimeout(() => resolve({ deleted: false, blocked: b, timedOut: true }), 3000); }))")
+    )
+    assert deleted[1:] == [{"deleted": True, "blocked": False}] * 2, "pysession must let go of its connections at once"
+    assert tab.run("await js.faults.readRaw(KEY)") is None
+    state = tab.run("view(store)")
+    assert (state["status"], state["party"], state["error"]) == ("connected", P1, None), "memory is not the disk"
+
+    # The next change writes again: a new key, a new database, a readable envelope.
+    tab.page.evaluate(f"mockWallet.setParty({P2!r})")
+    tab.wait_for(f"(await persisted() or {{}}).get('account', {{}}).get('partyId') == {P2!r}")
+    state = tab.run(
+        "again = pysession.create_session_store(js.mockWallet)\nawait app(again.init(), what='init')\nview(again)"
+    )
+    assert (state["status"], state["party"], state["error"]) == ("connected", P2, None)
+    tab.run("store.destroy(); again.destroy()")
+    assert_clean(tab)
+    record("fault:databases-deleted-by-another-tab", faults=1)
+
+
+CHANNEL_PEER = """
+heard = []
+peer = js.faults.original.BroadcastChannel.new(f"partylayer.session.sync::{js.location.origin}::{KEY}")
+peer_listener = pyodide_ffi.create_proxy(lambda event: heard.append(event.data.to_py()))
+peer.addEventListener("message", peer_listener)
+"""
+
+
+def test_no_broadcast_channel_runs_the_tab_on_its_own(pyodide_page):
+    tab = arm(pyodide_page, wallet={"party_id": P1})
+    tab.run("import pyodide.ffi as pyodide_ffi\n" + CHANNEL_PEER)
+    tab.run("fault('noBroadcastChannel')\nstore = pysession.create_session_store(js.mockWallet, broadcast=True)")
+    tab.run("await app(store.connect())")
+    tab.page.evaluate(f"mockWallet.setParty({P2!r})")
+    tab.run("await asyncio.sleep(0.1)")
+    state = tab.run("view(store)")
+    assert (state["status"], state["party"], state["error"]) == ("connected", P2, None)
+    assert tab.run("heard") == []
+    assert tab.run("store._channel.active") is False
+    # BroadcastChannel back: a store made now talks to the other tabs again.
+    tab.run("fault('noBroadcastChannel', False)\nstore.destroy()")
+    tab.run("again = pysession.create_session_store(js.mockWallet, broadcast=True)\nawait app(again.init())")
+    tab.page.evaluate(f"mockWallet.setParty({P1!r})")
+    tab.wait_for(f"heard == [{{'v': 1, 'kind': 'party', 'partyId': {P1!r}}}]")
+    tab.run("again.destroy()\npeer.removeEventListener('message', peer_listener)\npeer.close()\npeer_listener.destroy()")
+    assert_clean(tab)
+    record("fault:broadcast-channel-missing", faults=1)
+
+
+def test_a_throwing_post_message_is_reported_and_the_next_one_goes_out(pyodide_page):
+    tab = arm(pyodide_page, wallet={"party_id": P1})
+    tab.run("import pyodide.ffi as pyodide_ffi\n" + CHANNEL_PEER)
+    tab.run("store = pysession.create_session_store(js.mockWallet, broadcast=True)\nawait app(store.connect())")
+    tab.run("fault('postThrows')")
+    tab.page.evaluate(f"mockWallet.setParty({P2!r})")
+    tab.wait_for(f"view(store)['party'] == {P2!r}")
+    state = tab.run("view(store)")
+    assert state["status"] == "connected"
+    assert state["error"] == (
+        "telling other tabs failed: BroadcastChannel.postMessage failed: "
+        "InvalidStateError: injected fault: BroadcastChannel.postMessage: the channel is closed"
+    )
+    assert tab.run("(await persisted())['account']['partyId']") == P2, "the disk does not depend on the channel"
+    tab.run("fault('postThrows', False)")
+    tab.page.evaluate(f"mockWallet.setNetwork({N2!r})")
+    tab.wait_for(f"heard == [{{'v': 1, 'kind': 'network', 'networkId': {N2!r}}}]")
+    tab.run("store.destroy()\npeer.removeEventListener('message', peer_listener)\npeer.close()\npeer_listener.destroy()")
+    assert_clean(tab)
+    record("fault:post-message-throws", faults=1)
+
+
+# switch value -> (words in last_error after init, the same after connect)
+WALLET_FAULTS = {
+    "rejects-with-an-error": (
+        ("walletRejects", "error"),
+        "provider request 'status' failed: the wallet rejected the request: "
+        "Error: injected fault: the wallet crashed during status (code -32603)",
+        "provider request 'connect' failed: the wallet rejected the request: "
+        "Error: injected fault: the wallet crashed during connect (code -32603)",
+    ),
+    "rejects-with-a-plain-object": (
+        ("walletRejects", "plain"),
+        "provider request 'status' failed: the wallet rejected the request: "
+        "injected fault: the user rejected status (code 4001)",
+        "provider request 'connect' failed: the wallet rejected the request: "
+        "injected fault: the user rejected connect (code 4001)",
+    ),
+    "throws-a-plain-object": (
+        ("walletThrows", True),
+        "provider request 'status' failed: the wallet rejected the request: "
+        "injected fault: status is not authorized (code 4100)",
+        "provider request 'connect' failed: the wallet rejected the request: "
+        "injected fault: connect is not authorized (code 4100)",
+    ),
+    "answers-garbage": (
+        ("walletGarbage", {"status": {"connection": "yes"}, "connect": {"isConnected": True}, "listAccounts": [{"partyId": 7}]}),
+        "asking the wallet for its status failed: status.connection.isConnected must be a boolean",
+        "connect failed: account.partyId must be a non-empty string of at most 1024 characters",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", WALLET_FAULTS)
+def test_a_failing_wallet_request_keeps_the_persisted_session_and_heals(pyodide_page, name):
+    (switch, value), init_error, connect_error = WALLET_FAULTS[name]
+    tab = arm(pyodide_page, wallet={"party_id": P1})
+    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
+    tab.run(SEED)
+    on_disk = tab.run("await js.faults.readRaw(KEY)")
+    tab.page.evaluate("([name, value]) => { faults.on[name] = value; }", [switch, value])
+    state = tab.run("store = pysession.create_session_store(js.mockWallet)\nawait app(store.init())\nview(store)")
+    assert state["status"] == "disconnected" and state["party"] is None
+    assert state["error"].startswith(init_error), state["error"]
+    assert tab.run("await js.faults.readRaw(KEY)") == on_disk, "a wallet that cannot answer is not a wallet that says no"
+    state = tab.run("await app(store.connect())\nview(store)")
+    assert state["status"] == "disconnected" and state["party"] is None
+    assert state["error"].startswith(connect_error), state["error"]
+    tab.page.evaluate("(name) => { faults.on[name] = false; }", switch)
+    state = tab.run("await app(store.init())\nview(store)")
+    assert (state["status"], state["party"], state["error"]) == ("connected", P1, None)
+    tab.run("store.destroy()")
+    assert_clean(tab)
+    record(f"fault:wallet-{name}", faults=1)
+
+
+def test_a_wallet_that_never_answers_is_bounded_by_the_apps_timeout_and_heals(pyodide_page):
+    """No request has a timeout of its own (a wallet may wait for the user); the app's wait_for cancels cleanly."""
+    tab = arm(pyodide_page, wallet={"party_id": P1})
+    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
+    tab.run(SEED)
+    on_disk = tab.run("await js.faults.readRaw(KEY)")
+    tab.run("fault('walletHangs')\nstore = pysession.create_session_store(js.mockWallet)")
+    outcome = tab.run(
+        """
+        outcomes = []
+        for call in (store.init, store.connect):
+            try:
+                await asyncio.wait_for(call(), 0.3)
+                outcomes.append("returned")
+            except TimeoutError:
+                outcomes.append(view(store)["status"])
+        outcomes
+        """
+    )
+    assert outcome == ["disconnected", "disconnected"], "cancelled, the store is not left reconnecting or connecting"
+    assert tab.run("await js.faults.readRaw(KEY)") == on_disk
+    state = tab.run("fault('walletHangs', False)\nawait app(store.init())\nview(store)")
+    assert (state["status"], state["party"], state["error"]) == ("connected", P1, None)
+    tab.run("store.destroy()")
+    assert_clean(tab)
+    record("fault:wallet-never-answers", faults=1)
+
+
+APP_CALLBACKS = """
+calls = []
+def listener_raises():
+    raise RuntimeError("app bug in a listener")
+def handler_raises(event):
+    raise RuntimeError(f"app bug in a {event.type} handler")
+def invalidate_raises(event):
+    calls.append("invalidate")
+    raise RuntimeError("app bug in on_invalidate")
+async def invalidate_raises_later(event):
+    await asyncio.sleep(0)
+    calls.append("invalidate later")
+    raise RuntimeError("app bug in async on_invalidate")
+def reauth_raises(context):
+    calls.append("reauth")
+    raise PermissionError("user closed the re-auth dialog")
+async def reauth_raises_later(context):
+    await asyncio.sleep(0)
+    calls.append("reauth later")
+    raise PermissionError("user closed the re-auth dialog later")
+"""
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_app_callbacks_that_raise_never_stop_the_store(pyodide_page, flavour):
+    later = "_later" if flavour == "async" else ""
+    tab = arm(pyodide_page, wallet={"party_id": P1})
+    tab.run(APP_CALLBACKS)
+    tab.run(
+        f"""
+        store = pysession.create_session_store(
+            js.mockWallet,
+            broadcast=True,
+            on_invalidate=invalidate_raises{later},
+            expiry=pysession.ExpiryOptions(ttl_ms=400, on_reauth_required=reauth_raises{later}),
+        )
+        store.subscribe(listener_raises)
+        store.subscribe(lambda: calls.append("listener"))
+        store.on("party:changed", handler_raises)
+        store.on("party:changed", lambda event: calls.append(event.current))
+        await app(store.connect())
+        """
+    )
+    tab.page.evaluate(f"mockWallet.setParty({P2!r})")
+    tab.wait_for("'on_invalidate raised' in (view(store)['error'] or '')")
+    state = tab.run("view(store)")
+    assert (state["status"], state["party"]) == ("connected", P2)
+    assert state["error"] == f"on_invalidate raised: app bug in {'async ' if later else ''}on_invalidate"
+    assert P2 in tab.run("calls") and "listener" in tab.run("calls")
+    assert any("a listener raised" in line for line in tab.run("logged")), "a raising listener is logged with its traceback"
+    assert tab.run("(await persisted())['account']['partyId']") == P2
+
+    # The TTL runs out; the re-auth hook raises: the session ends with ReauthFailedError, as documented.
+    tab.wait_for(f"'reauth{' later' if later else ''}' in calls", timeout=5)
+    tab.wait_for("view(store)['status'] == 'disconnected'")
+    error = tab.run("e = store.get_snapshot().last_error\n[type(e).__name__, str(e), repr(e.__cause__)]")
+    assert error[0] == "ReauthFailedError" and "re-authentication failed" in error[1]
+    assert "user closed the re-auth dialog" in error[2]
+    # ... and the store is still good for the next connect.
+    state = tab.run("await app(store.connect())\nview(store)")
+    assert (state["status"], state["party"], state["error"]) == ("connected", P2, None)
+    tab.run("store.destroy()")
+    assert_clean(tab)
+    record(f"fault:app-callbacks-raise-{flavour}", faults=1)
