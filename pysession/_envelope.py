@@ -8,6 +8,7 @@ not persisted: it is derived by asking the live provider on restore.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -91,9 +92,36 @@ def migrate_session_envelope(obj: Any) -> PersistedSessionSnapshot | None:
         return None
 
 
+MAX_JSON_NESTING = 64
+"""Deepest JSON read from outside; wallet data and envelopes need fewer than 8 levels."""
+
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def is_shallow_json(text: str, limit: int = MAX_JSON_NESTING) -> bool:
+    """Whether JSON ``text`` nests at most ``limit`` deep (strings skipped), checked without recursion.
+
+    ``json.loads`` must never see deeper text: under Pyodide 314 it overflows the
+    WebAssembly stack at a few thousand levels, before any RecursionError, and the
+    interpreter dies for good.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return True
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif mark in "]}":
+            depth -= 1
+    return True
+
+
 def load_json(text: Any) -> Any:
-    """The JSON value of ``text``, or None when it is not JSON text at all."""
-    if not isinstance(text, str):
+    """The JSON value of ``text``, or None when it is not (shallow) JSON text at all."""
+    if not isinstance(text, str) or not is_shallow_json(text):
         return None
     try:
         return json.loads(text)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .._envelope import load_json
+
 from ._runtime import is_js_null, is_js_proxy, js_global
 
 _MESSAGE_FIELDS = ("v", "kind", "partyId", "networkId")
@@ -39,7 +41,7 @@ def to_py(value: Any) -> Any:
         text = js_global("JSON").stringify(value)
     except Exception:
         return None
-    return None if text is None else json.loads(text)
+    return None if text is None else load_json(text)
 
 
 def read_message_fields(data: Any) -> Any:

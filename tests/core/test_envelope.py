@@ -233,3 +233,13 @@ def test_reconcile_handles_missing_sides():
     assert result.diffs == (SessionDiff("party_id", None, "alice::1220ab"),)
     gone = pysession.reconcile_session(PersistedSessionSnapshot(ALICE, (ALICE,), "n:1", 0), account=None, network_id=None)
     assert [d.field for d in gone.diffs] == ["party_id", "network_id"] and not gone.matches
+
+
+def test_deeply_nested_json_is_refused_before_it_is_parsed():
+    """Under Pyodide, json.loads of a few thousand nested brackets kills the interpreter: such text reads as nothing."""
+    from pysession._crypto_envelope import decode_crypto_envelope
+
+    deep = "[" * 100_000 + "]" * 100_000
+    assert pysession.decode_session_envelope(deep) is None
+    assert decode_crypto_envelope(deep) is None
+    assert pysession.decode_session_envelope('{"version":1,"accounts":[],"networkId":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}') is not None
