@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kit import VIEW
+
 from pysession.testing.plugin import PyodidePage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -193,16 +195,7 @@ async def app(awaitable, timeout=10.0, what="call"):
     except Exception as exc:
         escaped.append(f"{what}: {exc!r}")
 
-def view(store):
-    s = store.get_snapshot()
-    return {
-        "status": s.status,
-        "party": s.account.party_id if s.account else None,
-        "parties": [a.party_id for a in s.accounts],
-        "network": s.network_id,
-        "error": None if s.last_error is None else str(s.last_error),
-    }
-
+""" + VIEW + """
 async def persisted(backend="idb"):
     '''What a fresh encrypted storage reads at KEY: the envelope as a dict, or None.'''
     reader = create_encrypted_local_storage() if backend == "local" else create_encrypted_indexeddb_storage()

@@ -21,8 +21,22 @@ NETWORK = "canton:da-devnet"
 # {"f":1,"iv":"<16 base64 chars = 12 bytes>","ct":"<padded base64>"}: keys in order, no spaces.
 CRYPTO_ENVELOPE = re.compile(r'\{"f":1,"iv":"[A-Za-z0-9+/]{16}","ct":"(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?"\}')
 
+# A snapshot as JSON-able data, defined in every page: what the tests compare.
+VIEW = """
+def view(store):
+    s = store.get_snapshot()
+    return {
+        "status": s.status,
+        "party": s.account.party_id if s.account else None,
+        "parties": [a.party_id for a in s.accounts],
+        "network": s.network_id,
+        "error": None if s.last_error is None else str(s.last_error),
+    }
+"""
+
 # Python run in a tab before its stores are made.
-PRELUDE = """
+PRELUDE = (
+    """
 import asyncio, json, js
 import pysession
 from pysession.browser import (
@@ -40,16 +54,9 @@ async def persisted(key="partylayer.session.connected", backend="idb"):
     found = await js.wire.open(backend, js.location.origin, key)
     return found.plaintext if found else None
 
-def view(store):
-    s = store.get_snapshot()
-    return {
-        "status": s.status,
-        "party": s.account.party_id if s.account else None,
-        "parties": [a.party_id for a in s.accounts],
-        "network": s.network_id,
-        "error": None if s.last_error is None else str(s.last_error),
-    }
 """
+    + VIEW
+)
 
 
 def add_wire(tab: PyodidePage) -> PyodidePage:
