@@ -606,7 +606,10 @@ class SessionStore:
         if message is None or self._destroyed:
             return
         if message.kind == "disconnect":
-            self._end_session(None, forget=False)
+            # Removing here too orders the removal after any write of this tab still in
+            # flight (say, of the last network switch), which would otherwise land after
+            # the other tab's removal and bring the ended session back.
+            self._end_session(None)
             return
         if self._state.status not in ("connected", "reconnecting"):
             return

@@ -47,7 +47,8 @@ def test_disconnect_in_one_tab_disconnects_the_other_without_echo(run, hub):
         assert hub.messages_from(channel_b) == []
         assert events_b.events == []
         assert "disconnect" not in [p["method"] for p in wallet_b.requests]
-        assert storage.writes == [(KEY, None)]
+        # B removes the entry too, after any write of its own: no late write brings the session back.
+        assert storage.writes == [(KEY, None), (KEY, None)]
 
     run(main)
 
