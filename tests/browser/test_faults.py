@@ -321,7 +321,8 @@ def test_app_callbacks_that_raise_never_stop_the_store(pyodide_page, flavour):
             js.mockWallet,
             broadcast=True,
             on_invalidate=invalidate_raises{later},
-            expiry=pysession.ExpiryOptions(ttl_ms=400, on_reauth_required=reauth_raises{later}),
+            # Long enough that the checks before expiry never race it on a loaded machine.
+            expiry=pysession.ExpiryOptions(ttl_ms=4_000, on_reauth_required=reauth_raises{later}),
         )
         store.subscribe(listener_raises)
         store.subscribe(lambda: calls.append("listener"))
@@ -340,7 +341,7 @@ def test_app_callbacks_that_raise_never_stop_the_store(pyodide_page, flavour):
     assert tab.run("(await persisted())['account']['partyId']") == P2
 
     # The TTL runs out; the re-auth hook raises: the session ends with ReauthFailedError, as documented.
-    tab.wait_for(f"'reauth{' later' if later else ''}' in calls", timeout=5)
+    tab.wait_for(f"'reauth{' later' if later else ''}' in calls", timeout=15)
     tab.wait_for("view(store)['status'] == 'disconnected'")
     error = tab.run("e = store.get_snapshot().last_error\n[type(e).__name__, str(e), repr(e.__cause__)]")
     assert error[0] == "ReauthFailedError" and "re-authentication failed" in error[1]
