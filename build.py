@@ -189,6 +189,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
 RELIABILITY_CHECKS = (
     "tests/browser/test_faults.py",
     "tests/browser/test_fuzz.py",
+    "tests/browser/test_load.py",
     "tests/browser/test_key_race.py",
     "tests/browser/test_proxy_hygiene.py",
 )

@@ -59,12 +59,13 @@ FAULTS_JS = r"""
     return open.apply(this, args);
   };
   const put = IDBObjectStore.prototype.put;
+  const addListener = EventTarget.prototype.addEventListener;  // the original: a listener counter never sees the kit's own
   IDBObjectStore.prototype.put = function (...args) {
     const request = put.apply(this, args);
     if (on.quota) {
       // As Chromium reports it: the put succeeds, the commit aborts with QuotaExceededError.
       const transaction = this.transaction;
-      request.addEventListener("success", () => {
+      addListener.call(request, "success", () => {
         Object.defineProperty(transaction, "error", { configurable: true,
           value: injected("QuotaExceededError", "The quota has been exceeded.") });
         transaction.abort();
@@ -145,7 +146,7 @@ FAULTS_JS = r"""
   }
   faults.dataDb = () => `partylayer-session-data::${location.origin}`;
   faults.keyDb = () => `partylayer-session-key::${location.origin}`;
-  faults.readRaw = async (key) => (await transact(faults.dataDb(), "blobs", "readonly", (s) => s.get(key))) ?? null;
+  faults.readRaw = async (key) => (await transact(faults.dataDb(), "blobs", "readonly", (s) => s.get(key))) ?? undefined;  // undefined reads as None in Python
   faults.writeRaw = (key, value) => transact(faults.dataDb(), "blobs", "readwrite", (s) => s.put(value, key));
   faults.entries = async (name, store) => {
     const keys = await transact(name, store, "readonly", (s) => s.getAllKeys());

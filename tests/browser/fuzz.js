@@ -55,7 +55,13 @@
       case 1: return Array.from({ length: int(r, 5) }, () => garbage(r, depth + 1, cloneable));
       case 2: {
         const o = {};
-        for (let n = int(r, 6); n > 0; n--) Object.defineProperty(o, pick(r, KEYS), { value: garbage(r, depth + 1, cloneable), enumerable: true, configurable: true, writable: true });
+        for (let n = int(r, 6); n > 0; n--) {
+          const key = pick(r, KEYS);
+          let value = garbage(r, depth + 1, cloneable);
+          // A function under "then" is a thenable that never settles: a wallet that never answers, not bad input.
+          if (key === "then" && typeof value === "function") value = "then";
+          Object.defineProperty(o, key, { value, enumerable: true, configurable: true, writable: true });
+        }
         return o;
       }
       case 3: { const o = { v: 1, kind: "party" }; o.partyId = o; o.self = [o]; return o; }   // cycles

@@ -43,6 +43,145 @@ def fuzz_tab(pyodide_page):
     return tab
 
 
+def test_bad_stored_blobs_read_as_nothing_are_cleared_and_never_cost_a_good_session(pyodide_page):
+    count = size("fuzz_blobs", ci=120, full=1000)
+    tab = fuzz_tab(pyodide_page)
+    result = tab.run(
+        f"""
+        rng = random.Random({SEED})
+        storage = create_encrypted_indexeddb_storage()
+        await js.mockWallet.request(to_js_object({{"method": "connect"}}))
+        listed = await js.mockWallet.request(to_js_object({{"method": "listAccounts"}}))
+        account = pysession.Account.from_wire(json.loads(js.JSON.stringify(listed[0])))
+        GOOD = encode_session_envelope(PersistedSessionSnapshot(account, (account,), "canton:da-devnet", 1))
+        await storage.set_item("companion", GOOD)   # a good session under another key, to outlive every case
+
+        async def sealed(plaintext):
+            await storage.set_item(KEY, plaintext)
+            return json.loads(await js.faults.readRaw(KEY))
+
+        def flip(b64, lo=0, hi=None):
+            data = bytearray(base64.b64decode(b64))
+            at = rng.randrange(lo, len(data) if hi is None else hi)
+            data[at] ^= 1 << rng.randrange(8)
+            return base64.b64encode(bytes(data)).decode()
+
+        def frame(parts):
+            return json.dumps(parts, separators=(",", ":"))
+
+        BAD_PLAINTEXTS = ['{{"version":2,"accounts":[]}}', '{{"version":"1","accounts":[]}}', '{{"version":1}}', "[]", "null", "",
+                          '{{"version":1,"accounts":[{{"partyId":5}}]}}', '{{"version":1,"accounts":{{}}}}', "{{", "1" * 5000,
+                          '{{"version":1,"accounts":[],"x":' + "[" * 20000 + "]" * 20000 + "}}"]
+
+        async def bad_blob(kind):
+            if kind == "random-bytes":
+                return bytes(rng.randrange(256) for _ in range(rng.randrange(400))).decode("latin-1")
+            if kind == "random-text":
+                return "".join(chr(rng.choice([rng.randrange(32, 127), rng.randrange(0xA0, 0xD7FF)])) for _ in range(rng.randrange(200)))
+            if kind == "non-object-json":
+                return rng.choice(["[]", "1", "null", '"x"', "true", '[{{"f":1}}]', "{{}}", '""', "-0", "1e999", "NaN"])
+            if kind == "non-string":
+                return rng.choice([lambda: 1, lambda: to_js_object({{"f": 1, "iv": "AAAAAAAAAAAAAAAA", "ct": "AAAAAAAAAAAAAAAAAAAAAA=="}}),
+                                   lambda: to_js_object([1, 2]), lambda: js.ArrayBuffer.new(28), lambda: True, lambda: js.Date.new(0)])()
+            valid = await sealed(GOOD)
+            if kind == "truncated":
+                text = frame(valid)
+                return text[: rng.randrange(len(text))]
+            if kind == "trailing-garbage":
+                return frame(valid) + rng.choice(["x", "}}", ",", "\\u0000", "{{}}"])
+            if kind == "wrong-f":
+                valid["f"] = rng.choice([0, 2, -1, "1", 1.5, True, None, [1], {{"v": 1}}])
+                return frame(valid) if rng.random() < 0.8 else frame({{"iv": valid["iv"], "ct": valid["ct"]}})
+            if kind == "bad-base64":
+                field = rng.choice(["iv", "ct"])
+                value = valid[field]
+                valid[field] = rng.choice([value.replace("=", "") + "A", value[:-1], value + "A", value.replace("+", "-").replace("/", "_") + "-_",
+                                           " " + value, value[:4] + "!" + value[5:], value[:3] + "é" + value[4:], "====", "*"])
+                return frame(valid)
+            if kind == "flipped-ciphertext":
+                valid["ct"] = flip(valid["ct"], 0, len(base64.b64decode(valid["ct"])) - 16)
+                return frame(valid)
+            if kind == "flipped-tag":
+                n = len(base64.b64decode(valid["ct"]))
+                valid["ct"] = flip(valid["ct"], n - 16, n)
+                return frame(valid)
+            if kind == "flipped-iv":
+                valid["iv"] = flip(valid["iv"])
+                return frame(valid)
+            if kind == "iv-length":
+                valid["iv"] = base64.b64encode(bytes(rng.choice([0, 1, 8, 11, 13, 16, 32]))).decode()
+                return frame(valid)
+            if kind == "short-ciphertext":
+                valid["ct"] = base64.b64encode(base64.b64decode(valid["ct"])[: rng.randrange(16)]).decode()
+                return frame(valid)
+            if kind == "wrong-types":
+                field = rng.choice(["iv", "ct"])
+                valid[field] = rng.choice([12, None, [1, 2], {{"b64": valid[field]}}, True, 1.5])
+                if rng.random() < 0.3:
+                    del valid[field]
+                return frame(valid)
+            if kind == "huge":
+                return rng.choice([
+                    lambda: frame({{**valid, "ct": base64.b64encode(rng.randbytes(1_000_000)).decode()}}),
+                    lambda: frame({{**valid, "iv": "A" * 100_000}}),
+                    lambda: frame({{**valid, "ct": "x" * 2_000_001}}),
+                    lambda: "[" * 100_000,
+                    lambda: '{{"f":' * 50_000,
+                ])()
+            if kind == "another-key":
+                return await js.fuzzOtherKey(GOOD)
+            if kind == "bad-plaintext":
+                return frame(await sealed(rng.choice(BAD_PLAINTEXTS)))
+            raise AssertionError(kind)
+
+        KINDS = ["random-bytes", "random-text", "non-object-json", "non-string", "truncated", "trailing-garbage", "wrong-f",
+                 "bad-base64", "flipped-ciphertext", "flipped-tag", "flipped-iv", "iv-length", "short-ciphertext",
+                 "wrong-types", "huge", "another-key", "bad-plaintext"]
+        tried = cleared = good = lost = 0
+        for i in range({count}):
+            kind = KINDS[i % len(KINDS)]
+            is_good = i % 20 == 19
+            if is_good:
+                await storage.set_item(KEY, GOOD)
+            else:
+                await js.faults.writeRaw(KEY, await bad_blob(kind))
+            store = pysession.create_session_store(js.mockWallet, storage=storage)
+            await app(store.init(), what=f"case {{i}} init")
+            await app(store._writer.flush(), what=f"case {{i}} flush")
+            s = store.get_snapshot()
+            store.destroy()
+            tried += 1
+            if is_good:
+                good += 1
+                if s.status != "connected" or await js.faults.readRaw(KEY) is None:
+                    lost += 1
+                    problems.append(f"case {{i}}: a good session was lost ({{s.status}})")
+                continue
+            left = await js.faults.readRaw(KEY)
+            if left is None:
+                cleared += 1
+            else:
+                problems.append(f"case {{i}} ({{kind}}): the bad blob was not cleared: {{str(left)[:80]!r}}")
+            if s.status != "disconnected" or s.account is not None:
+                problems.append(f"case {{i}} ({{kind}}): a bad blob restored a session: {{s.status}}")
+            if i % 25 == 0 and await storage.get_item("companion") != GOOD:
+                lost += 1
+                problems.append(f"case {{i}} ({{kind}}): the good session under another key was lost")
+        if await storage.get_item("companion") != GOOD:
+            lost += 1
+            problems.append("the good session under another key was lost")
+        storage.destroy()
+        dict(tried=tried, cleared=cleared, good=good, lost=lost, problems=problems[:20], escaped=escaped, hangs=hangs)
+        """,
+        timeout=900,
+    )
+    assert result["problems"] == [], result["problems"]
+    assert result["tried"] == count and result["lost"] == 0
+    assert result["cleared"] == count - result["good"]
+    assert_clean(tab)
+    record("fuzz:stored-blobs", inputs=count, bad_blobs=result["cleared"], lost=result["lost"])
+
+
 def test_bad_tab_messages_are_ignored_and_good_ones_still_apply(pyodide_page):
     count = size("fuzz_messages", ci=120, full=1000)
     tab = fuzz_tab(pyodide_page)

@@ -1,0 +1,291 @@
+"""Load and lifecycle at scale (issue 6): many tabs doing everything at once; many lifetimes in one page.
+
+- Tabs of one origin share a browser-extension-like wallet and run random mixed
+  operations (connect, disconnect, switch party, switch network, provider drop,
+  reload) without waiting for each other; afterwards every tab, the wallet and
+  the persisted envelope must agree.
+- One page makes, uses and destroys stores through every fault path; live JS
+  proxies, event listeners, pending timers, BroadcastChannels and IndexedDB
+  connections must come back to where they started.
+
+Sizes: ``PYSESSION_LOAD_TABS``, ``PYSESSION_LOAD_OPS`` (per tab),
+``PYSESSION_LEAK_CYCLES``, or ``PYSESSION_FULL_COUNTS=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+
+from faultkit import PRELUDE, arm, assert_clean, record, size
+
+SEED = int(os.environ.get("PYSESSION_LOAD_SEED", "6"))
+PARTIES = ["party::alice", "party::bob", "party::carol"]
+NETWORKS = ["canton:da-devnet", "canton:testnet", "canton:mainnet"]
+
+STORE = """
+store = pysession.create_session_store(
+    js.mockWallet, broadcast=True, reconnect=pysession.RetryPolicy(base_delay_ms=40, max_attempts=4)
+)
+await app(store.init(), what="init after load")
+running = []
+def start(action):
+    running.append(asyncio.ensure_future(app(getattr(store, action)(), what=action)))
+"""
+
+TAB_VIEW = "[view(store)['status'], view(store)['party'], view(store)['network'], js.JSON.stringify(js.mockWallet.state())]"
+
+
+def open_tab(tab):
+    arm(tab, wallet={"shared": True})
+    tab.run(STORE)
+    return tab
+
+
+def reload_tab(tab):
+    tab.run("store.destroy()")
+    tab.reload()
+    tab.run(PRELUDE)
+    tab.run(STORE)
+
+
+def quiesce(tabs, timeout=30.0):
+    """Wait until no tab is busy and two looks 300 ms apart see the same tabs and envelope."""
+    deadline = time.monotonic() + timeout
+    previous = None
+    while time.monotonic() < deadline:
+        views = [tab.run(TAB_VIEW) for tab in tabs]
+        envelope = tabs[0].run("e = await persisted()\nNone if e is None else [e['account'] and e['account']['partyId'], e['networkId']]")
+        now = (views, envelope)
+        busy = any(view[0] in ("connecting", "reconnecting") for view in views)
+        if not busy and now == previous:
+            return views, envelope
+        previous = now
+        tabs[0].page.wait_for_timeout(300)
+    raise AssertionError(f"tabs never settled: {previous}")
+
+
+def divergences(views, envelope):
+    """Every way the tabs, the wallet and the persisted envelope disagree."""
+    found = []
+    wallets = {view[3] for view in views}
+    if len(wallets) != 1:
+        found.append(f"the tabs' wallets disagree: {wallets}")
+    connected = [(i, view) for i, view in enumerate(views) if view[0] == "connected"]
+    for i, view in enumerate(views):
+        if view[0] not in ("connected", "disconnected"):
+            found.append(f"tab {i} is stuck {view[0]}")
+        elif view[0] == "disconnected" and (view[1] or view[2]):
+            found.append(f"tab {i} is disconnected but holds {view[1:3]}")
+    for i, view in connected:
+        wallet = __import__("json").loads(view[3])
+        if [view[1], view[2]] != [wallet["partyId"], wallet["networkId"]] or not wallet["connected"]:
+            found.append(f"tab {i} has {view[1:3]} but the wallet has {wallet}")
+        if envelope != [view[1], view[2]]:
+            found.append(f"tab {i} has {view[1:3]} but the disk has {envelope}")
+    if not connected and envelope is not None:
+        found.append(f"no tab is connected, yet the disk holds a session {envelope}")
+    return found
+
+
+def test_many_tabs_doing_everything_at_once_end_up_agreeing(pyodide_page, new_tab):
+    tab_count = size("load_tabs", ci=3, full=16)
+    ops_per_tab = size("load_ops", ci=25, full=200)
+    rng = random.Random(SEED)
+    tabs = [open_tab(pyodide_page)] + [open_tab(new_tab()) for _ in range(tab_count - 1)]
+    tabs[0].run("start('connect')\nawait asyncio.gather(*running)")
+    started = time.monotonic()
+    ops = {"connect": 0, "disconnect": 0, "party": 0, "network": 0, "drop": 0, "reload": 0}
+    plan = [i for i in range(tab_count) for _ in range(ops_per_tab)]
+    rng.shuffle(plan)
+    checkpoints = []
+    for step, index in enumerate(plan):
+        tab = tabs[index]
+        op = rng.choices(list(ops), weights=[30, 12, 22, 18, 14, 4])[0]
+        ops[op] += 1
+        if op in ("connect", "disconnect"):
+            tab.run(f"start({op!r})")
+        elif op == "party":
+            tab.page.evaluate("(p) => mockWallet.setParty(p)", rng.choice(PARTIES))
+        elif op == "network":
+            tab.page.evaluate("(n) => mockWallet.setNetwork(n)", rng.choice(NETWORKS))
+        elif op == "drop":
+            tab.page.evaluate("mockWallet.drop()")
+        else:
+            reload_tab(tab)
+        if step % 400 == 399:  # a look mid-run: settled tabs must already agree
+            views, envelope = quiesce(tabs)
+            checkpoints.append(divergences(views, envelope))
+    views, envelope = quiesce(tabs)
+    found = divergences(views, envelope)
+    divergent = len({line.split(" ")[1] for line in found if line.startswith("tab ")}) + sum(
+        not line.startswith("tab ") for line in found
+    )
+    assert found == [] and all(check == [] for check in checkpoints), (found, checkpoints)
+    # Reloaded now, a tab restores exactly what the others hold.
+    reload_tab(tabs[-1])
+    views, envelope = quiesce(tabs)
+    assert divergences(views, envelope) == []
+    for tab in tabs:
+        tab.run("await asyncio.gather(*running)\nstore.destroy()")
+        assert_clean(tab)
+    print(f"\n{tab_count} tabs x {ops_per_tab} ops {ops} in {time.monotonic() - started:.1f} s; final {views[0][:3]}")
+    record("load:tabs", inputs=len(plan), divergent=divergent)
+
+
+LEAK_JS = r"""
+(() => {
+  if (window.leaks) return;
+  pyodide._module.enable_pyproxy_allocation_tracing();
+  const leaks = (window.leaks = { timers: new Set(), channels: new Set(), connections: new Set(), listeners: 0 });
+  const setTimeout_ = window.setTimeout, clearTimeout_ = window.clearTimeout;
+  window.setTimeout = function (fn, ms, ...args) {
+    const id = setTimeout_.call(window, (...a) => { leaks.timers.delete(id); if (typeof fn === "function") fn(...a); }, ms, ...args);
+    leaks.timers.add(id);
+    return id;
+  };
+  window.clearTimeout = function (id) { leaks.timers.delete(id); return clearTimeout_.call(window, id); };
+  const add = EventTarget.prototype.addEventListener, remove = EventTarget.prototype.removeEventListener;
+  const Channel = faults.original.BroadcastChannel;
+  EventTarget.prototype.addEventListener = function (type, listener, ...rest) {
+    if (this instanceof Channel || this instanceof IDBDatabase || this instanceof IDBRequest) {
+      leaks.listeners += 1;
+      if (this instanceof Channel) leaks.channels.add(this);
+    }
+    return add.call(this, type, listener, ...rest);
+  };
+  EventTarget.prototype.removeEventListener = function (type, listener, ...rest) {
+    if (this instanceof Channel || this instanceof IDBDatabase || this instanceof IDBRequest) leaks.listeners -= 1;
+    return remove.call(this, type, listener, ...rest);
+  };
+  const close = Channel.prototype.close;
+  Channel.prototype.close = function () { leaks.channels.delete(this); return close.call(this); };
+  const open = IDBFactory.prototype.open;
+  IDBFactory.prototype.open = function (...args) {
+    const request = open.apply(this, args);
+    if (request instanceof IDBRequest) add.call(request, "success", () => leaks.connections.add(request.result));
+    return request;
+  };
+  const closeDb = IDBDatabase.prototype.close;
+  IDBDatabase.prototype.close = function () { leaks.connections.delete(this); return closeDb.call(this); };
+})();
+"""
+
+CYCLES = """
+import gc
+from pysession.browser.jsvalues import to_js_object
+
+def counts():
+    gc.collect()
+    leaks = js.leaks
+    return {
+        "proxies": js.pyodide._module.pyproxy_alloc_map.size,
+        "timers": leaks.timers.size,
+        "channels": leaks.channels.size,
+        "listeners": leaks.listeners,
+        "connections": leaks.connections.size,
+        "wallet listeners": sum(js.mockWallet.listenerCount(e) for e in ("statusChanged", "accountsChanged", "chainChanged")),
+    }
+
+peer = js.faults.original.BroadcastChannel.new(f"partylayer.session.sync::{js.location.origin}::{KEY}")
+
+def raising(*_):
+    raise RuntimeError("app bug")
+
+async def reauth(context):
+    await asyncio.sleep(0)
+
+async def safe(awaitable):
+    # app() bounds calls with wait_for, whose timer Pyodide never clears: not here, where timers are counted.
+    try:
+        await awaitable
+    except Exception as exc:
+        escaped.append(repr(exc))
+
+async def cycle(i):
+    scenario = i % 7
+    store = pysession.create_session_store(
+        js.mockWallet,
+        broadcast=True,
+        reconnect=pysession.RetryPolicy(base_delay_ms=60_000),
+        expiry=pysession.ExpiryOptions(ttl_ms=60_000 if scenario != 6 else 30, on_reauth_required=reauth),
+        on_invalidate=raising if i % 2 else None,
+    )
+    store.subscribe(raising if i % 3 == 0 else (lambda: None))
+    store.on("party:changed", raising)
+    if scenario == 0:
+        await safe(store.init())
+        await safe(store.connect())
+        js.mockWallet.setParty(f"party::p{i % 5}")
+    elif scenario == 1:
+        fault("walletRejects", "plain")
+        await safe(store.connect())
+        await safe(store.init())
+        fault("walletRejects", False)
+    elif scenario == 2:
+        await js.faults.writeRaw(KEY, '{"f":1,"iv":"AAAAAAAAAAAAAAAA","ct":"' + "A" * 64 + '"}')
+        await safe(store.init())
+    elif scenario == 3:
+        await safe(store.connect())
+        fault("quota")
+        js.mockWallet.setNetwork(f"canton:n{i % 3}")
+        await asyncio.sleep(0.005)
+        fault("quota", False)
+    elif scenario == 4:
+        await safe(store.connect())
+        peer.postMessage(to_js_object({"v": 1, "kind": "party", "partyId": f"party::q{i}"}))
+        peer.postMessage(to_js_object({"v": 2, "kind": "disconnect"}))
+        await asyncio.sleep(0.005)
+    elif scenario == 5:
+        await safe(store.connect())
+        js.mockWallet.drop()   # a reconnect armed 60 s ahead
+    else:
+        await safe(store.connect())
+        await asyncio.sleep(0.05)   # the 30 ms TTL runs out; re-auth runs
+    store.destroy()
+"""
+
+
+def test_many_store_lifetimes_through_every_fault_path_leave_nothing_behind(pyodide_page):
+    cycles = size("leak_cycles", ci=70, full=1000)
+    tab = arm(pyodide_page)
+    tab.page.evaluate(LEAK_JS)
+    tab.run(CYCLES)
+    # Warm up: imports done and the origin's key made once, before counting.
+    tab.run("warm = pysession.create_session_store(js.mockWallet)\nawait safe(warm.connect())\nwarm.destroy()\ndel warm")
+    start = tab.run("counts()")
+    # The counters see a live store (so that a leak could not go unseen).
+    during = tab.run("live = pysession.create_session_store(js.mockWallet, broadcast=True)\nawait safe(live.connect())\ncounts()")
+    assert during["proxies"] > start["proxies"] and during["listeners"] > start["listeners"]
+    assert [during[key] - start[key] for key in ("channels", "connections", "wallet listeners")] == [1, 2, 3]
+    tab.run("live.destroy()\ndel live")
+    tab.run(f"for i in range({cycles}):\n    await cycle(i)", timeout=900)
+    # Writes cut short by destroy() may still be settling in IndexedDB: a deadline, not a sleep.
+    deadline = time.monotonic() + 15
+    while (end := tab.run("counts()")) != start and time.monotonic() < deadline:
+        tab.page.wait_for_timeout(50)
+    assert end == start, {key: end[key] - start[key] for key in start}
+    tab.run("peer.close()")
+    assert_clean(tab)
+    record("leaks:store-lifetimes", inputs=cycles, proxies=end["proxies"] - start["proxies"],
+           resources=sum(end[key] - start[key] for key in start if key != "proxies"))
+
+
+def test_the_agreement_check_sees_every_kind_of_disagreement():
+    """The oracle of the many-tabs test, on made-up views: it must not be able to pass everything."""
+    wallet = '{"connected":true,"partyId":"party::a","networkId":"canton:x"}'
+    good = ["connected", "party::a", "canton:x", wallet]
+    assert divergences([good, good, ["disconnected", None, None, wallet]], ["party::a", "canton:x"]) == []
+    assert divergences([["disconnected", None, None, wallet]], None) == []
+    cases = [
+        ([good, ["connected", "party::b", "canton:x", wallet]], ["party::a", "canton:x"]),  # a tab on another party
+        ([good], ["party::a", "canton:y"]),  # the disk on another network
+        ([good], None),  # nothing on disk
+        ([["disconnected", None, None, wallet]], ["party::a", "canton:x"]),  # an orphan session on disk
+        ([["reconnecting", "party::a", "canton:x", wallet]], ["party::a", "canton:x"]),  # stuck
+        ([["disconnected", "party::a", None, wallet]], None),  # disconnected, still holding
+        ([good, good[:3] + [wallet.replace("true", "false")]], ["party::a", "canton:x"]),  # wallets disagree
+    ]
+    for views, envelope in cases:
+        assert divergences(views, envelope), (views, envelope)
