@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ._errors import QueueFullError, ReauthFailedError
+from ._retry import require_count, require_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +27,13 @@ class ExpiryOptions:
     pending_queue_size: int = 32
 
     def __post_init__(self) -> None:
-        if self.ttl_ms is not None and not (self.ttl_ms > 0 and math.isfinite(self.ttl_ms)):
-            raise ValueError("ttl_ms must be a finite number > 0, or None")
+        if self.ttl_ms is not None:
+            require_number(self.ttl_ms, "ttl_ms")
+            if not self.ttl_ms > 0:
+                raise ValueError("ttl_ms must be a finite number > 0, or None")
         if self.on_reauth_required is not None and not callable(self.on_reauth_required):
             raise TypeError("on_reauth_required must be callable")
-        if not isinstance(self.pending_queue_size, int) or self.pending_queue_size < 1:
-            raise ValueError("pending_queue_size must be an int >= 1")
+        require_count(self.pending_queue_size, "pending_queue_size")
 
 
 Operation = Callable[[], Awaitable[Any]]

@@ -13,6 +13,19 @@ def _require(condition: bool, message: str) -> None:
         raise ValueError(message)
 
 
+def require_number(value: object, name: str) -> None:
+    """A finite int or float (not a bool), or a ``TypeError``/``ValueError`` naming the argument."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    _require(math.isfinite(value), f"{name} must be finite")
+
+
+def require_count(value: object, name: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    _require(value >= 1, f"{name} must be >= 1")
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """delay(attempt) = min(base_delay_ms * factor ** (attempt - 1), max_delay_ms)."""
@@ -24,10 +37,12 @@ class RetryPolicy:
     jitter: bool = False
 
     def __post_init__(self) -> None:
+        for name in ("base_delay_ms", "factor", "max_delay_ms"):
+            require_number(getattr(self, name), name)
         _require(self.base_delay_ms >= 0, "base_delay_ms must be >= 0")
         _require(self.factor >= 1, "factor must be >= 1")
         _require(self.max_delay_ms >= 0, "max_delay_ms must be >= 0")
-        _require(isinstance(self.max_attempts, int) and self.max_attempts >= 1, "max_attempts must be an int >= 1")
+        require_count(self.max_attempts, "max_attempts")
 
 
 DEFAULT_RETRY_POLICY = RetryPolicy()
@@ -35,7 +50,7 @@ DEFAULT_RETRY_POLICY = RetryPolicy()
 
 def compute_backoff_delay(policy: RetryPolicy, attempt: int, rand: Callable[[], float] = random.random) -> int:
     """Milliseconds to wait before ``attempt`` (1-based), rounded half up like Math.round."""
-    _require(attempt >= 1, "attempt must be >= 1")
+    require_count(attempt, "attempt")
     try:
         delay = min(policy.base_delay_ms * policy.factor ** (attempt - 1), policy.max_delay_ms)
     except OverflowError:

@@ -91,3 +91,7 @@ class BroadcastOptions:
     """``channel_factory(name)`` returns a channel (or a BroadcastChannel-like JS object), or None."""
 
     channel_factory: Callable[[str], Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.channel_factory is not None and not callable(self.channel_factory):
+            raise TypeError("channel_factory must be callable or None")

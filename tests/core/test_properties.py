@@ -228,3 +228,190 @@ def test_any_event_stream_keeps_the_store_in_its_four_states(run, steps):
         assert wallet.listener_count() == 0
 
     run(main)
+
+
+# -- At scale (issue 6): stored blobs, tab messages, wallet answers and events, each counted for the report.
+# CI runs PYSESSION_CORE_EXAMPLES (default 100) examples of each; `python build.py reliability` 1,000.
+
+import base64  # noqa: E402
+
+from pysession._crypto_envelope import decode_crypto_envelope, encode_crypto_envelope  # noqa: E402
+from reliability_report import record, size  # noqa: E402
+
+from .support import KEY, ScriptedWallet, returns  # noqa: E402
+
+AT_SCALE = settings(
+    max_examples=size("core_examples", ci=100, full=1000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+GOOD_BLOB = st.builds(encode_crypto_envelope, st.binary(min_size=12, max_size=12), st.binary(min_size=16, max_size=200))
+
+
+def _mutations(blob: str) -> st.SearchStrategy[str]:
+    """Ways to spoil a good crypto envelope: each must read as "nothing persisted"."""
+    obj = json.loads(blob)
+    iv, ct = obj["iv"], obj["ct"]
+
+    def frame(**fields):
+        return json.dumps({**obj, **fields}, separators=(",", ":"))
+
+    bad_b64 = st.sampled_from(["!!!!", iv.rstrip("=") + "=", iv + "A", "AAA", "====", " " + iv, iv[:-1] + "é", "-_-_"])
+    wrong = st.sampled_from([0, 2, -1, "1", 1.5, True, None, [1], {"f": 1}])
+    return st.one_of(
+        st.integers(0, max(len(blob) - 1, 0)).map(lambda n: blob[:n]),
+        wrong.map(lambda f: frame(f=f)),
+        st.just(json.dumps({"iv": iv, "ct": ct})),
+        bad_b64.map(lambda b: frame(iv=b)),
+        bad_b64.map(lambda b: frame(ct=b)),
+        st.integers(0, 40).filter(lambda n: n != 12).map(lambda n: frame(iv=base64.b64encode(bytes(n)).decode())),
+        st.integers(0, 15).map(lambda n: frame(ct=base64.b64encode(bytes(n)).decode())),
+        wrong.map(lambda v: frame(iv=v)),
+        wrong.map(lambda v: frame(ct=v)),
+        st.sampled_from(["x", ",", "]", "{}"]).map(lambda tail: blob + tail),
+        st.just("[" * 50_000 + "]" * 50_000),
+        JSONISH.map(json.dumps),
+    )
+
+
+def test_every_spoiled_crypto_envelope_reads_as_nothing(run):
+    tried = 0
+
+    @AT_SCALE
+    @given(GOOD_BLOB.flatmap(lambda blob: st.tuples(st.just(blob), _mutations(blob))))
+    def check(pair):
+        nonlocal tried
+        tried += 1
+        good, spoiled = pair
+        assert decode_crypto_envelope(good) is not None
+        if spoiled != good:
+            assert decode_crypto_envelope(spoiled) is None, spoiled
+
+    check()
+    record("core:crypto-envelopes", inputs=tried)
+
+
+STORED = st.one_of(
+    st.text(max_size=300),
+    JSONISH.map(json.dumps),
+    ENVELOPE_LIKE.map(json.dumps),
+    st.sampled_from(["1", "", "{", "[" * 20_000, '{"version":1,"accounts":[]}']),
+)
+
+
+def test_a_restore_over_any_stored_text_never_raises_and_never_trusts_a_bad_one(run):
+    """Whatever is stored: restore never raises; a bad entry is removed; a readable one survives a live wallet."""
+    tried = 0
+
+    @AT_SCALE
+    @given(STORED)
+    def check(raw):
+        nonlocal tried
+        tried += 1
+
+        async def main():
+            storage = pysession.MemoryStorage()
+            storage.set_item(KEY, raw)
+            state = await make_store(MockWallet(connected=True), storage=storage).restore()
+            readable = raw == "1" or pysession.decode_session_envelope(raw) is not None
+            if readable:
+                assert state.status == "connected" and storage.get_item(KEY) is not None
+            else:
+                assert state.status == "disconnected" and storage.get_item(KEY) is None
+
+        run(main)
+
+    check()
+    record("core:stored-texts", inputs=tried, bad_blobs=0)
+
+
+def test_a_tab_message_that_does_not_parse_changes_nothing(run):
+    tried = 0
+
+    @AT_SCALE
+    @given(JSONISH | SYNC_LIKE)
+    def check(message):
+        nonlocal tried
+        tried += 1
+
+        async def main():
+            hub = ChannelHub()
+            store = make_store(MockWallet(), broadcast=hub.options)
+            await store.connect()
+            before = store.get_snapshot()
+            hub.factory(hub.names[-1]).post(message)
+            await settle()
+            if parse_sync_message(message) is None:
+                assert store.get_snapshot() is before
+            assert store.get_snapshot().status in STATUSES
+            store.destroy()
+
+        run(main)
+
+    check()
+    record("core:tab-messages", inputs=tried)
+
+
+WALLET_METHODS = ["status", "listAccounts", "getActiveNetwork", "connect"]
+
+
+def test_any_wallet_answer_is_contained_and_an_unreadable_status_keeps_the_session(run):
+    tried = 0
+
+    @AT_SCALE
+    @given(st.sampled_from(WALLET_METHODS), st.sampled_from(["connect", "restore"]), JSONISH)
+    def check(method, action, answer):
+        nonlocal tried
+        tried += 1
+
+        async def main():
+            storage = pysession.MemoryStorage()
+            storage.set_item(KEY, "1")
+            wallet = ScriptedWallet(connected=True)
+            wallet.script[method] = returns(answer)
+            state = await getattr(make_store(wallet, storage=storage), action)()
+            assert state.status in ("connected", "disconnected")
+            if state.status == "disconnected":
+                assert (state.account, state.accounts, state.network_id) == (None, (), None)
+            status_says_no = isinstance(answer, dict) and (
+                answer.get("isConnected") is False
+                or (isinstance(answer.get("connection"), dict) and answer["connection"].get("isConnected") is False)
+            )
+            if action == "restore" and not (method == "status" and status_says_no):
+                assert storage.get_item(KEY) == "1", "an unreadable answer is not a wallet saying no"
+
+        run(main)
+
+    check()
+    record("core:wallet-answers", inputs=tried)
+
+
+def test_any_wallet_event_is_contained_and_a_malformed_one_changes_nothing_else(run):
+    tried = 0
+
+    @AT_SCALE
+    @given(st.sampled_from(["statusChanged", "accountsChanged", "chainChanged"]), JSONISH | GOOD_PAYLOADS["accountsChanged"])
+    def check(event, payload):
+        nonlocal tried
+        tried += 1
+
+        async def main():
+            wallet = MockWallet()
+            store = make_store(wallet)
+            await store.connect()
+            before = store.get_snapshot()
+            wallet.emit(event, payload)
+            await settle()
+            after = store.get_snapshot()
+            assert after.status in STATUSES
+            if after.last_error is not None and "malformed" in str(after.last_error):
+                assert (after.status, after.account, after.accounts, after.network_id) == (
+                    before.status, before.account, before.accounts, before.network_id,
+                )
+            store.destroy()
+
+        run(main)
+
+    check()
+    record("core:wallet-events", inputs=tried)
