@@ -190,6 +190,7 @@ RELIABILITY_CHECKS = (
     "tests/browser/test_faults.py",
     "tests/browser/test_fuzz.py",
     "tests/browser/test_load.py",
+    "tests/browser/test_security.py",
     "tests/browser/test_key_race.py",
     "tests/browser/test_proxy_hygiene.py",
 )
