@@ -7,7 +7,7 @@ blob that does not parse exactly is "nothing persisted", never an exception.
 from __future__ import annotations
 
 import base64
-import binascii
+import re
 from typing import Any
 
 from ._envelope import load_json
@@ -23,13 +23,16 @@ def encode_crypto_envelope(iv: bytes, ciphertext: bytes) -> str:
     return f'{{"f":{CRYPTO_ENVELOPE_FORMAT},"iv":"{iv_text}","ct":"{ct_text}"}}'
 
 
+# Padded standard base64, as both writers produce it. The pattern, not binascii's strict
+# mode, decides: CPython 3.11 still accepts excess padding that the TypeScript reader's
+# atob() refuses, and a blob one tab discards must not restore in another.
+_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
 def _strict_b64(value: Any) -> bytes | None:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _BASE64.fullmatch(value):
         return None
-    try:
-        return base64.b64decode(value.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        return None
+    return base64.b64decode(value)
 
 
 def decode_crypto_envelope(text: Any) -> tuple[bytes, bytes] | None:

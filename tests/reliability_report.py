@@ -21,6 +21,7 @@ FULL_ENV = "PYSESSION_FULL_COUNTS"
 FIGURES = (
     ("faults", "faults survived"),
     ("inputs", "inputs tried"),
+    ("operations", "tab operations and store lifetimes run"),
     ("escaped", "exceptions escaped"),
     ("hangs", "hangs"),
     ("lost", "sessions lost"),
@@ -42,8 +43,8 @@ def size(name: str, *, ci: int, full: int) -> int:
 
 
 def record(check: str, **figures: int) -> None:
-    """Add a passed check's figures (keys of ``FIGURES``) to the report file, if one is asked for."""
-    unknown = set(figures) - {key for key, _ in FIGURES} - {"of"}
+    """Add a check's figures (keys of ``FIGURES``) to the report file, if one is asked for."""
+    unknown = set(figures) - {key for key, _ in FIGURES}
     if unknown:
         raise ValueError(f"unknown figures {sorted(unknown)}")
     path = os.environ.get(REPORT_ENV)

@@ -102,7 +102,7 @@ class EncryptedStorage:
     def __init__(self, origin: str, blobs: IndexedDBBlobs | LocalStorageBlobs) -> None:
         self.origin = origin
         self._blobs = blobs
-        self._keys = Database(key_database_name(origin), "keys", on_close=self._forget_key)
+        self._keys = Database(key_database_name(origin), "keys", on_close=self._forget_key, usable=webcrypto.is_key)
         self._cipher: webcrypto.Cipher | None = None
         self._loading: asyncio.Future[None] | None = None
 
@@ -170,6 +170,9 @@ class EncryptedStorage:
 
     async def _load_key(self, create: bool) -> None:
         key = await self._keys.read(KEY_RECORD)
+        if not webcrypto.is_key(key):
+            # None, or a corrupted record (not an AES-GCM CryptoKey): no key. A write replaces it.
+            key = None
         if key is None and create:
             candidate = await webcrypto.generate_key()
             key = await self._keys.get_or_add(KEY_RECORD, candidate)

@@ -64,10 +64,17 @@ def _abandon(request: Any, upgrade_proxy: Any) -> None:
 class Database:
     """One object store in one database, behind one shared connection opened on first use."""
 
-    def __init__(self, name: str, store: str, on_close: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        name: str,
+        store: str,
+        on_close: Callable[[], None] = lambda: None,
+        usable: Callable[[Any], bool] = lambda value: not is_absent(value),
+    ) -> None:
         self.name = name
         self.store = store
         self._on_close = on_close
+        self._usable = usable  # what get_or_add keeps; anything else (a corrupted record) it replaces
         self._connection: Any = None
         self._opening: asyncio.Future[Any] | None = None
         self._close_listener: Any = None
@@ -162,7 +169,7 @@ class Database:
         await settled(pending.promise)
 
     async def get_or_add(self, key: str, candidate: Any) -> Any:
-        """The stored value, storing ``candidate`` first if there is none.
+        """The stored value, storing ``candidate`` first if there is none, or only one ``usable`` refuses (corrupted).
 
         Read and add run in one readwrite transaction, which IndexedDB serialises
         against every other tab's: exactly one candidate ever wins.
@@ -173,8 +180,8 @@ class Database:
         request = store.get(key)
 
         def decide(_: Any) -> None:
-            if is_absent(request.result):
-                store.add(candidate, key)
+            if not self._usable(request.result):
+                store.put(candidate, key)
 
         decide_proxy = create_proxy(decide)
         request.onsuccess = decide_proxy
@@ -184,4 +191,4 @@ class Database:
             await settled(pending.promise)
         finally:
             decide_proxy.destroy()
-        return candidate if is_absent(request.result) else request.result
+        return request.result if self._usable(request.result) else candidate

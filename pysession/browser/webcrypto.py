@@ -44,6 +44,17 @@ def generate_key() -> Any:
     )
 
 
+def is_key(value: Any) -> bool:
+    """Whether ``value`` is an AES-GCM ``CryptoKey`` (what the key database should hold, and may not)."""
+    if value is None:
+        return False
+    try:
+        tag = require("Object").prototype.toString.call(value)
+        return tag == "[object CryptoKey]" and value.algorithm.name == ALGORITHM
+    except Exception:
+        return False
+
+
 class Cipher:
     """Encrypt and decrypt with one key; the JS helpers are made once, not per call."""
 

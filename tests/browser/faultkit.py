@@ -23,7 +23,7 @@ from pysession.testing.plugin import PyodidePage
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reliability_report import record, size  # noqa: E402
 
-__all__ = ["PRELUDE", "arm", "assert_clean", "record", "size", "uncaught"]
+__all__ = ["PRELUDE", "arm", "assert_clean", "finish", "record", "size", "uncaught"]
 
 DATA_STORE = "blobs"
 KEY_STORE = "keys"
@@ -159,6 +159,7 @@ FAULTS_JS = r"""
     request.onblocked = () => { blocked = true; };
     request.onsuccess = () => resolve({ deleted: true, blocked });
     request.onerror = () => resolve({ deleted: false, blocked, error: String(request.error) });
+    setTimeout(() => resolve({ deleted: false, blocked, timedOut: true }), 5000);
   });
 })();
 """
@@ -240,3 +241,18 @@ def uncaught(tab: PyodidePage) -> list[str]:
 def assert_clean(tab: PyodidePage) -> None:
     escaped = uncaught(tab)
     assert escaped == [], f"escaped into the app or the page: {escaped}"
+
+
+def finish(tabs: PyodidePage | list[PyodidePage], check: str, *, problems: list[str] = (), **figures: int) -> None:
+    """A check's verdict: record its figures (escapes and hangs counted in), then fail on any escape or problem.
+
+    Recorded before asserting, so a failing run reports what it saw; a fault
+    counts as survived only when nothing escaped.
+    """
+    found = [item for tab in (tabs if isinstance(tabs, list) else [tabs]) for item in uncaught(tab)]
+    hangs = sum(item.startswith("hang: ") for item in found)
+    if found or problems:
+        figures.pop("faults", None)
+    record(check, escaped=len(found) - hangs, hangs=hangs, **figures)
+    assert not problems, problems
+    assert found == [], f"escaped into the app or the page: {found}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from faultkit import arm, assert_clean, record
+from faultkit import arm, finish
 
 P1, P2 = "party::alice", "party::bob"
 N1, N2 = "canton:da-devnet", "canton:n2"
@@ -85,8 +85,7 @@ def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
     )
     assert (state["status"], state["party"], state["network"], state["error"]) == ("connected", P2, N2, None)
     tab.run("store.destroy(); again.destroy()")
-    assert_clean(tab)
-    record(f"fault:{name}", faults=1)
+    finish(tab, f"fault:{name}", faults=1)
 
 
 def test_no_crypto_subtle_from_the_start_keeps_the_session_in_memory_and_the_disk_untouched(pyodide_page):
@@ -116,8 +115,7 @@ def test_no_crypto_subtle_from_the_start_keeps_the_session_in_memory_and_the_dis
     )
     assert (state["status"], state["party"]) == ("connected", P2), "the entry on disk restores (accounts come live)"
     tab.run("again.destroy()")
-    assert_clean(tab)
-    record("fault:crypto-subtle-missing-from-start", faults=1)
+    finish(tab, "fault:crypto-subtle-missing-from-start", faults=1)
 
 
 def test_another_tab_deleting_the_databases_mid_session_is_not_blocked_and_the_session_persists_again(
@@ -150,8 +148,7 @@ def test_another_tab_deleting_the_databases_mid_session_is_not_blocked_and_the_s
     )
     assert (state["status"], state["party"], state["error"]) == ("connected", P2, None)
     tab.run("store.destroy(); again.destroy()")
-    assert_clean(tab)
-    record("fault:databases-deleted-by-another-tab", faults=1)
+    finish(tab, "fault:databases-deleted-by-another-tab", faults=1)
 
 
 CHANNEL_PEER = """
@@ -179,8 +176,7 @@ def test_no_broadcast_channel_runs_the_tab_on_its_own(pyodide_page):
     tab.page.evaluate(f"mockWallet.setParty({P1!r})")
     tab.wait_for(f"heard == [{{'v': 1, 'kind': 'party', 'partyId': {P1!r}}}]")
     tab.run("again.destroy()\npeer.removeEventListener('message', peer_listener)\npeer.close()\npeer_listener.destroy()")
-    assert_clean(tab)
-    record("fault:broadcast-channel-missing", faults=1)
+    finish(tab, "fault:broadcast-channel-missing", faults=1)
 
 
 def test_a_throwing_post_message_is_reported_and_the_next_one_goes_out(pyodide_page):
@@ -201,8 +197,7 @@ def test_a_throwing_post_message_is_reported_and_the_next_one_goes_out(pyodide_p
     tab.page.evaluate(f"mockWallet.setNetwork({N2!r})")
     tab.wait_for(f"heard == [{{'v': 1, 'kind': 'network', 'networkId': {N2!r}}}]")
     tab.run("store.destroy()\npeer.removeEventListener('message', peer_listener)\npeer.close()\npeer_listener.destroy()")
-    assert_clean(tab)
-    record("fault:post-message-throws", faults=1)
+    finish(tab, "fault:post-message-throws", faults=1)
 
 
 # switch value -> (words in last_error after init, the same after connect)
@@ -255,8 +250,7 @@ def test_a_failing_wallet_request_keeps_the_persisted_session_and_heals(pyodide_
     state = tab.run("await app(store.init())\nview(store)")
     assert (state["status"], state["party"], state["error"]) == ("connected", P1, None)
     tab.run("store.destroy()")
-    assert_clean(tab)
-    record(f"fault:wallet-{name}", faults=1)
+    finish(tab, f"fault:wallet-{name}", faults=1)
 
 
 def test_a_wallet_that_never_answers_is_bounded_by_the_apps_timeout_and_heals(pyodide_page):
@@ -283,8 +277,7 @@ def test_a_wallet_that_never_answers_is_bounded_by_the_apps_timeout_and_heals(py
     state = tab.run("fault('walletHangs', False)\nawait app(store.init())\nview(store)")
     assert (state["status"], state["party"], state["error"]) == ("connected", P1, None)
     tab.run("store.destroy()")
-    assert_clean(tab)
-    record("fault:wallet-never-answers", faults=1)
+    finish(tab, "fault:wallet-never-answers", faults=1)
 
 
 APP_CALLBACKS = """
@@ -350,5 +343,42 @@ def test_app_callbacks_that_raise_never_stop_the_store(pyodide_page, flavour):
     state = tab.run("await app(store.connect())\nview(store)")
     assert (state["status"], state["party"], state["error"]) == ("connected", P2, None)
     tab.run("store.destroy()")
-    assert_clean(tab)
-    record(f"fault:app-callbacks-raise-{flavour}", faults=1)
+    finish(tab, f"fault:app-callbacks-raise-{flavour}", faults=1)
+
+
+def test_an_open_stuck_behind_another_tabs_blocked_delete_fails_in_time_and_lets_go_later(pyodide_page):
+    """The real "blocked": a delete waits on a connection that ignores versionchange, and every open queues behind it.
+
+    pysession's open gives up after OPEN_TIMEOUT_MS with an error that says so;
+    when the delete finally runs, the abandoned open completes on its own and
+    its connection is closed at once, so it blocks nobody in turn.
+    """
+    tab = arm(pyodide_page, wallet={"party_id": P1})
+    tab.run("import pysession.browser.indexeddb as indexeddb\nindexeddb.OPEN_TIMEOUT_MS = 300")
+    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
+    tab.run(SEED)
+    tab.page.evaluate(
+        """async () => {
+          const name = faults.dataDb();
+          const opening = faults.original.open.call(indexedDB, name, 1);
+          window.holder = await new Promise((resolve) => { opening.onsuccess = () => resolve(opening.result); });
+          window.deletion = faults.deleteDatabase(name);   // blocked by the holder, which ignores versionchange
+        }"""
+    )
+    state = tab.run("store = pysession.create_session_store(js.mockWallet)\nawait app(store.init())\nview(store)")
+    assert state["status"] == "disconnected"
+    assert "TimeoutError: opening IndexedDB partylayer-session-data::" in state["error"]
+    assert "got no answer within 0.3 s: it is blocked" in state["error"]
+
+    # The other tab lets go: its delete runs, then pysession's abandoned open, whose connection is closed at once.
+    assert tab.page.evaluate("async () => { holder.close(); return await deletion; }") == {"deleted": True, "blocked": True}
+    tab.wait_for("'partylayer-session-data::' + js.location.origin in [d.name for d in (await js.indexedDB.databases())]")
+    again = tab.page.evaluate("() => faults.deleteDatabase(faults.dataDb())")
+    assert again == {"deleted": True, "blocked": False}, "the late connection must not be left open"
+
+    # And the store works again: the next connect is written and reads back.
+    state = tab.run("await app(store.connect())\nview(store)")
+    assert (state["status"], state["party"], state["error"]) == ("connected", P1, None)
+    assert tab.run("(await persisted())['account']['partyId']") == P1
+    tab.run("store.destroy()")
+    finish(tab, "fault:indexeddb-open-blocked-by-another-tab", faults=1)

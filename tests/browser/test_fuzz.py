@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from faultkit import arm, assert_clean, record, size
+from faultkit import arm, finish, size
 
 FUZZ_JS = (Path(__file__).resolve().parent / "fuzz.js").read_text()
 SEED = int(os.environ.get("PYSESSION_FUZZ_SEED", "20260"))
@@ -175,11 +175,9 @@ def test_bad_stored_blobs_read_as_nothing_are_cleared_and_never_cost_a_good_sess
         """,
         timeout=900,
     )
-    assert result["problems"] == [], result["problems"]
-    assert result["tried"] == count and result["lost"] == 0
-    assert result["cleared"] == count - result["good"]
-    assert_clean(tab)
-    record("fuzz:stored-blobs", inputs=count, bad_blobs=result["cleared"], lost=result["lost"])
+    finish(tab, "fuzz:stored-blobs", problems=result["problems"], inputs=result["tried"], bad_blobs=result["cleared"],
+           lost=result["lost"])
+    assert result["tried"] == count and result["cleared"] == count - result["good"]
 
 
 def test_bad_tab_messages_are_ignored_and_good_ones_still_apply(pyodide_page):
@@ -221,10 +219,8 @@ def test_bad_tab_messages_are_ignored_and_good_ones_still_apply(pyodide_page):
         """,
         timeout=900,
     )
-    assert result["problems"] == [], result["problems"]
+    finish(tab, "fuzz:tab-messages", problems=result["problems"], inputs=result["delivered"])
     assert result["skipped"] < count // 10 and result["delivered"] + result["skipped"] == count
-    assert_clean(tab)
-    record("fuzz:tab-messages", inputs=result["delivered"])
 
 
 def test_bad_wallet_answers_never_escape_and_never_cost_the_persisted_session(pyodide_page):
@@ -262,9 +258,7 @@ def test_bad_wallet_answers_never_escape_and_never_cost_the_persisted_session(py
         """,
         timeout=900,
     )
-    assert result["problems"] == [], result["problems"]
-    assert_clean(tab)
-    record("fuzz:wallet-answers", inputs=count, lost=result["lost"])
+    finish(tab, "fuzz:wallet-answers", problems=result["problems"], inputs=count, lost=result["lost"])
 
 
 def test_bad_wallet_events_change_nothing_but_last_error(pyodide_page):
@@ -301,6 +295,50 @@ def test_bad_wallet_events_change_nothing_but_last_error(pyodide_page):
         """,
         timeout=900,
     )
-    assert result["problems"] == [], result["problems"]
-    assert_clean(tab)
-    record("fuzz:wallet-events", inputs=count)
+    finish(tab, "fuzz:wallet-events", problems=result["problems"], inputs=count)
+
+
+CORRUPTED_KEYS = [
+    "null", "undefined", "'aes-gcm-256'", "42", "({})", "[1, 2]", "new Uint8Array(32).buffer",
+    "await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])",
+    "await crypto.subtle.generateKey({ name: 'AES-CBC', length: 256 }, false, ['encrypt', 'decrypt'])",
+]
+
+
+def test_a_corrupted_key_record_is_replaced_and_never_bricks_persistence(pyodide_page):
+    """A key record that is not an AES-GCM CryptoKey reads as no key; the next write makes and stores a real one."""
+    tab = fuzz_tab(pyodide_page)
+    problems = []
+    for value in CORRUPTED_KEYS:
+        tab.page.evaluate(
+            f"""async () => {{
+              const opening = faults.original.open.call(indexedDB, faults.keyDb(), 1);
+              opening.onupgradeneeded = () => opening.result.createObjectStore("keys");
+              const db = await new Promise((resolve) => {{ opening.onsuccess = () => resolve(opening.result); }});
+              const value = {value};
+              await new Promise((resolve) => {{
+                const tx = db.transaction("keys", "readwrite");
+                tx.objectStore("keys").put(value, "aes-gcm-256");
+                tx.oncomplete = resolve;
+              }});
+              db.close();
+            }}"""
+        )
+        outcome = tab.run(
+            """
+            storage = create_encrypted_indexeddb_storage()
+            try:
+                await storage.set_item(KEY, "text")
+                outcome = await storage.get_item(KEY)
+            except Exception as exc:
+                outcome = str(exc)
+            storage.destroy()
+            outcome
+            """
+        )
+        stored = tab.page.evaluate(
+            "async () => { const [[k, v]] = await faults.entries(faults.keyDb(), 'keys'); return [k, String(v), v.algorithm?.name, v.extractable]; }"
+        )
+        if outcome != "text" or stored != ["aes-gcm-256", "[object CryptoKey]", "AES-GCM", False]:
+            problems.append(f"key record {value}: read back {outcome!r}, key record now {stored}")
+    finish(tab, "fuzz:key-records", problems=problems, inputs=len(CORRUPTED_KEYS))

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 
-from faultkit import PRELUDE, arm, assert_clean, record, size
+from faultkit import PRELUDE, arm, finish, size
 
 SEED = int(os.environ.get("PYSESSION_LOAD_SEED", "6"))
 PARTIES = ["party::alice", "party::bob", "party::carol"]
@@ -118,20 +119,18 @@ def test_many_tabs_doing_everything_at_once_end_up_agreeing(pyodide_page, new_ta
             views, envelope = quiesce(tabs)
             checkpoints.append(divergences(views, envelope))
     views, envelope = quiesce(tabs)
-    found = divergences(views, envelope)
-    divergent = len({line.split(" ")[1] for line in found if line.startswith("tab ")}) + sum(
-        not line.startswith("tab ") for line in found
-    )
-    assert found == [] and all(check == [] for check in checkpoints), (found, checkpoints)
+    found = divergences(views, envelope) + [f"mid-run: {line}" for check in checkpoints for line in check]
     # Reloaded now, a tab restores exactly what the others hold.
     reload_tab(tabs[-1])
     views, envelope = quiesce(tabs)
-    assert divergences(views, envelope) == []
+    found += [f"after a reload: {line}" for line in divergences(views, envelope)]
+    # Tabs named in a disagreement, plus one for each disagreement that names no tab (wallets, an orphan envelope).
+    named = [re.search(r"\btab (\d+)", line) for line in found]
+    divergent = len({match.group(1) for match in named if match}) + sum(match is None for match in named)
     for tab in tabs:
         tab.run("await asyncio.gather(*running)\nstore.destroy()")
-        assert_clean(tab)
     print(f"\n{tab_count} tabs x {ops_per_tab} ops {ops} in {time.monotonic() - started:.1f} s; final {views[0][:3]}")
-    record("load:tabs", inputs=len(plan), divergent=divergent)
+    finish(tabs, "load:tabs", problems=found, operations=len(plan), divergent=divergent)
 
 
 LEAK_JS = r"""
@@ -265,11 +264,10 @@ def test_many_store_lifetimes_through_every_fault_path_leave_nothing_behind(pyod
     deadline = time.monotonic() + 15
     while (end := tab.run("counts()")) != start and time.monotonic() < deadline:
         tab.page.wait_for_timeout(50)
-    assert end == start, {key: end[key] - start[key] for key in start}
     tab.run("peer.close()")
-    assert_clean(tab)
-    record("leaks:store-lifetimes", inputs=cycles, proxies=end["proxies"] - start["proxies"],
-           resources=sum(end[key] - start[key] for key in start if key != "proxies"))
+    left = {key: end[key] - start[key] for key in start if end[key] != start[key]}
+    finish(tab, "leaks:store-lifetimes", problems=[f"left behind: {left}"] if left else [], operations=cycles,
+           proxies=end["proxies"] - start["proxies"], resources=sum(abs(v) for k, v in left.items() if k != "proxies"))
 
 
 def test_the_agreement_check_sees_every_kind_of_disagreement():

@@ -14,7 +14,7 @@ import base64
 import json
 import re
 
-from faultkit import PRELUDE, arm, assert_clean, record, size
+from faultkit import PRELUDE, arm, finish, record, size
 
 SECRET_1 = "party::s3cr3t-Alpha-91f2"
 SECRET_2 = "party::s3cr3t-Bravo-7c0d"
@@ -202,6 +202,7 @@ def test_no_party_id_and_no_key_byte_at_rest_or_in_the_console_after_a_full_scen
     }
 
     hits, dump = scan(tab, console, raw_keys)
+    record("security:scan", leaks=len(hits))
     assert hits == set(), hits
     # The key lives in the key database only, as a CryptoKey; everything else at rest is a crypto envelope.
     for name, stores in dump["databases"].items():
@@ -235,8 +236,7 @@ def test_no_party_id_and_no_key_byte_at_rest_or_in_the_console_after_a_full_scen
     tab.run(f"logged.append({SECRET_2!r})")
     hits, _ = scan(tab, console, raw_keys)
     assert {place for place, _ in hits} == {"sessionStorage", "localStorage", "cookies", "console", "IndexedDB", "python log"}
-    assert_clean(tab)
-    record("security:scan", leaks=0)
+    finish(tab, "security:scan-clean")
 
 
 def test_every_write_draws_a_fresh_iv(pyodide_page):
@@ -261,6 +261,5 @@ def test_every_write_draws_a_fresh_iv(pyodide_page):
     written, distinct, lengths = tab.page.evaluate(
         "() => [ivs.length, new Set(ivs).size, [...new Set(ivs.map((iv) => atob(iv).length))]]"
     )
-    assert (written, distinct, lengths) == (count, count, [12])
-    assert_clean(tab)
-    record("security:ivs", ivs=distinct, inputs=count)
+    problems = [] if (written, distinct, lengths) == (count, count, [12]) else [f"{written} writes, {distinct} IVs, lengths {lengths}"]
+    finish(tab, "security:ivs", problems=problems, ivs=distinct)
