@@ -245,7 +245,7 @@ class SessionStore:
     def on(self, event_type: str, handler: Callable[[Any], None]) -> Callable[[], None]:
         """Call ``handler(event)`` for each structured event of ``event_type``."""
         if event_type not in EVENT_TYPES:
-            raise ValueError(f"unknown event type {event_type!r}; expected one of {sorted(EVENT_TYPES)}")
+            raise ValueError(f"unknown event type {event_type!r}; expected one of {list(EVENT_TYPES)}")
         handlers = self._handlers.setdefault(event_type, [])
         handlers.append(handler)
 

@@ -7,7 +7,7 @@ several types can still tell them apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +75,5 @@ SessionEvent = (
     | NetworkChanged
 )
 
-EVENT_TYPES = frozenset(
-    cls.__dataclass_fields__["type"].default
-    for cls in (
-        ReconnectScheduled,
-        ReconnectAttempt,
-        ReconnectSucceeded,
-        ReconnectGaveUp,
-        SessionExpired,
-        PartyChanged,
-        NetworkChanged,
-    )
-)
+EVENT_TYPES: tuple[str, ...] = tuple(cls.__dataclass_fields__["type"].default for cls in get_args(SessionEvent))
+"""Every type ``SessionStore.on`` accepts, in the order of the lifecycle."""

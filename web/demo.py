@@ -28,6 +28,7 @@ from pyscript import document, window
 
 import pysession
 from pysession.browser import create_encrypted_indexeddb_storage
+from pysession.events import EVENT_TYPES
 
 # Where the session lives (the names @partylayer/session uses too): the store's
 # default key, and this origin's ciphertext and key databases.
@@ -38,15 +39,6 @@ KEY_DATABASE = f"partylayer-session-key::{ORIGIN}"
 
 RETRY = pysession.RetryPolicy(base_delay_ms=1_000, factor=2, max_delay_ms=8_000, max_attempts=4)
 SESSION_TTL_MS = 2 * 60_000
-LOGGED_EVENTS = (
-    "reconnect:scheduled",
-    "reconnect:attempt",
-    "reconnect:succeeded",
-    "reconnect:gaveup",
-    "session:expired",
-    "party:changed",
-    "network:changed",
-)
 LOG_LIMIT = 40
 TICK_S = 0.1  # how often the countdowns redraw
 REREAD_S = 1.0  # how often "at rest" is read again when this tab changed nothing (another tab may have)
@@ -121,7 +113,7 @@ class Demo:
     async def start(self) -> None:
         """Wire the page to the store, restore the session, then take the loading indicator away."""
         self.store.subscribe(self.render)
-        for event_type in LOGGED_EVENTS:
+        for event_type in EVENT_TYPES:
             self.store.on(event_type, self.log)
         self.listen(by_id("connect"), "click", lambda _: self.spawn(self.store.connect()))
         self.listen(by_id("disconnect"), "click", lambda _: self.spawn(self.store.disconnect()))

@@ -10,7 +10,7 @@ import pysession
 import pysession.browser
 from pysession.testing import MockWallet
 
-from .support import make_store
+from .support import ALL_EVENTS, make_store
 
 # Every name API.md documents as ``pysession.<name>`` (Top level, Events, Resilience,
 # Persistence, Provider), sorted the way ``sorted()`` sorts them.
@@ -128,3 +128,9 @@ def test_the_default_storage_outside_a_browser_works(run):
         assert store.get_snapshot() == pysession.SessionState()
 
     run(main)
+
+
+def test_every_event_type_is_listed_in_lifecycle_order_and_none_else_is_accepted():
+    assert pysession.events.EVENT_TYPES == ALL_EVENTS
+    with pytest.raises(ValueError, match="unknown event type 'session:expiredd'"):
+        make_store(MockWallet()).on("session:expiredd", print)
