@@ -1,8 +1,12 @@
-"""Fixtures of the CPython suite: ``run`` (virtual time) and ``hub`` (in-memory tabs); helpers live in support.py."""
+"""The CPython suite's kit: ``async def`` tests run on the virtual-time loop; ``run`` and ``hub`` fixtures.
+
+Helpers live in support.py.
+"""
 
 from __future__ import annotations
 
 import gc
+import inspect
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -35,3 +39,13 @@ def hub() -> ChannelHub:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Park everything alive after collection in gc's permanent generation, so each run's gc.collect() is cheap."""
     gc.freeze()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run an ``async def`` test on a fresh virtual-time loop (see support.run_virtual)."""
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    run_virtual(lambda: pyfuncitem.obj(**arguments))
+    return True

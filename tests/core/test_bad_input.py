@@ -67,190 +67,145 @@ BAD_EVENTS = [
 
 
 @pytest.mark.parametrize(("event", "args"), BAD_EVENTS, ids=[f"{e}{a!r}"[:60] for e, a in BAD_EVENTS])
-def test_malformed_provider_events_keep_the_session_and_set_last_error(run, event, args):
+async def test_malformed_provider_events_keep_the_session_and_set_last_error(event, args):
     """A wallet emitting the wrong shape must not disconnect the user nor raise into the wallet's emit."""
-
-    async def main():
-        wallet, store = await good_session(reconnect=pysession.RetryPolicy())
-        before = store.get_snapshot()
-        events = Recorder(store, *ALL_EVENTS)
-        wallet.emit(event, *args)
-        await settle()
-        assert_kept_with_error(store, before)
-        assert events.events == []
-
-    run(main)
+    wallet, store = await good_session(reconnect=pysession.RetryPolicy())
+    before = store.get_snapshot()
+    events = Recorder(store, *ALL_EVENTS)
+    wallet.emit(event, *args)
+    await settle()
+    assert_kept_with_error(store, before)
+    assert events.events == []
 
 
-def test_the_next_good_event_still_applies_after_a_bad_one(run):
-    async def main():
-        wallet, store = await good_session()
-        wallet.emit("accountsChanged", "garbage")
-        wallet.set_party("party::two")
-        assert store.get_snapshot().account.party_id == "party::two"
-
-    run(main)
+async def test_the_next_good_event_still_applies_after_a_bad_one():
+    wallet, store = await good_session()
+    wallet.emit("accountsChanged", "garbage")
+    wallet.set_party("party::two")
+    assert store.get_snapshot().account.party_id == "party::two"
 
 
 @pytest.mark.parametrize("answer", [returns({"partyId": "x"}), returns("alice"), returns([{"partyId": None}])])
-def test_connect_with_garbage_accounts_fails_cleanly(run, answer):
+async def test_connect_with_garbage_accounts_fails_cleanly(answer):
     """A wallet that answers listAccounts with the wrong shape gives a failed connect, not an exception."""
-
-    async def main():
-        wallet = ScriptedWallet(connected=True)
-        wallet.script["connect"] = returns(None)
-        wallet.script["listAccounts"] = answer
-        state = await make_store(wallet).connect()
-        assert state.status == "disconnected" and state.account is None
-        assert isinstance(state.last_error, pysession.SessionError)
-        assert isinstance(state.last_error.__cause__, ValueError)
-
-    run(main)
+    wallet = ScriptedWallet(connected=True)
+    wallet.script["connect"] = returns(None)
+    wallet.script["listAccounts"] = answer
+    state = await make_store(wallet).connect()
+    assert state.status == "disconnected" and state.account is None
+    assert isinstance(state.last_error, pysession.SessionError)
+    assert isinstance(state.last_error.__cause__, ValueError)
 
 
-def test_a_request_that_raises_something_odd_is_still_contained(run):
+async def test_a_request_that_raises_something_odd_is_still_contained():
     """Wallet SDKs throw anything; the store wraps it as a SessionError with the original as cause."""
-
-    async def main():
-        odd = LookupError("internal wallet state")
-        wallet = ScriptedWallet()
-        wallet.script["connect"] = raises(odd)
-        state = await make_store(wallet).connect()
-        assert state.status == "disconnected"
-        assert isinstance(state.last_error, pysession.SessionError)
-        cause = state.last_error
-        while cause is not None and cause is not odd:
-            cause = cause.__cause__
-        assert cause is odd
-
-    run(main)
+    odd = LookupError("internal wallet state")
+    wallet = ScriptedWallet()
+    wallet.script["connect"] = raises(odd)
+    state = await make_store(wallet).connect()
+    assert state.status == "disconnected"
+    assert isinstance(state.last_error, pysession.SessionError)
+    cause = state.last_error
+    while cause is not None and cause is not odd:
+        cause = cause.__cause__
+    assert cause is odd
 
 
-def test_connect_cancelled_by_the_callers_timeout_does_not_leave_the_store_connecting(run):
+async def test_connect_cancelled_by_the_callers_timeout_does_not_leave_the_store_connecting():
     """A connect that never answers, bounded by the app's own wait_for: back to disconnected, and usable again."""
-
-    async def main():
-        wallet = ScriptedWallet()
-        wallet.script["connect"] = hang
-        store = make_store(wallet)
-        with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(store.connect(), 30)
-        assert store.get_snapshot().status == "disconnected"
-        del wallet.script["connect"]
-        assert (await store.connect()).status == "connected"
-
-    run(main)
+    wallet = ScriptedWallet()
+    wallet.script["connect"] = hang
+    store = make_store(wallet)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(store.connect(), 30)
+    assert store.get_snapshot().status == "disconnected"
+    del wallet.script["connect"]
+    assert (await store.connect()).status == "connected"
 
 
-def test_restore_cancelled_by_the_callers_timeout_does_not_leave_the_store_reconnecting(run):
+async def test_restore_cancelled_by_the_callers_timeout_does_not_leave_the_store_reconnecting():
     """A status probe that never answers: the caller's timeout leaves the store disconnected and the entry kept."""
-
-    async def main():
-        storage = pysession.MemoryStorage()
-        storage.set_item(KEY, "1")
-        wallet = ScriptedWallet(connected=True)
-        wallet.script["status"] = hang
-        store = make_store(wallet, storage=storage)
-        with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(store.init(), 30)
-        assert store.get_snapshot().status == "disconnected"
-        assert storage.get_item(KEY) == "1"
-        del wallet.script["status"]
-        assert (await asyncio.wait_for(store.init(), 30)).status == "connected"
-
-    run(main)
+    storage = pysession.MemoryStorage()
+    storage.set_item(KEY, "1")
+    wallet = ScriptedWallet(connected=True)
+    wallet.script["status"] = hang
+    store = make_store(wallet, storage=storage)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(store.init(), 30)
+    assert store.get_snapshot().status == "disconnected"
+    assert storage.get_item(KEY) == "1"
+    del wallet.script["status"]
+    assert (await asyncio.wait_for(store.init(), 30)).status == "connected"
 
 
-def test_a_hung_reconnect_attempt_gives_way_to_disconnect(run):
+async def test_a_hung_reconnect_attempt_gives_way_to_disconnect():
     """A reconnect attempt stuck in the wallet cannot keep the store reconnecting once the user disconnects."""
-
-    async def main():
-        wallet, store = await good_session(ScriptedWallet(), reconnect=pysession.RetryPolicy(base_delay_ms=100))
-        wallet.script["connect"] = hang
-        wallet.drop()
-        await advance(1000)
-        assert store.get_snapshot().status == "reconnecting"
-        wallet.script["disconnect"] = returns(None)
-        await store.disconnect()
-        await advance(60_000)
-        assert store.get_snapshot() == pysession.SessionState()
-
-    run(main)
+    wallet, store = await good_session(ScriptedWallet(), reconnect=pysession.RetryPolicy(base_delay_ms=100))
+    wallet.script["connect"] = hang
+    wallet.drop()
+    await advance(1000)
+    assert store.get_snapshot().status == "reconnecting"
+    wallet.script["disconnect"] = returns(None)
+    await store.disconnect()
+    await advance(60_000)
+    assert store.get_snapshot() == pysession.SessionState()
 
 
-def test_a_wallet_whose_disconnect_hangs_still_ends_the_session_at_once(run):
-    async def main():
-        wallet, store = await good_session(ScriptedWallet())
-        wallet.script["disconnect"] = hang
-        with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(store.disconnect(), 5)
-        assert store.get_snapshot() == pysession.SessionState()
-
-    run(main)
+async def test_a_wallet_whose_disconnect_hangs_still_ends_the_session_at_once():
+    wallet, store = await good_session(ScriptedWallet())
+    wallet.script["disconnect"] = hang
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(store.disconnect(), 5)
+    assert store.get_snapshot() == pysession.SessionState()
 
 
-def test_a_wallet_whose_disconnect_fails_still_ends_the_session(run):
-    async def main():
-        wallet, store = await good_session(ScriptedWallet())
-        wallet.script["disconnect"] = raises(RuntimeError("wallet crashed"))
-        assert await store.disconnect() is None
-        state = store.get_snapshot()
-        assert state.status == "disconnected" and state.account is None
-        assert isinstance(state.last_error, pysession.SessionError)
-
-    run(main)
+async def test_a_wallet_whose_disconnect_fails_still_ends_the_session():
+    wallet, store = await good_session(ScriptedWallet())
+    wallet.script["disconnect"] = raises(RuntimeError("wallet crashed"))
+    assert await store.disconnect() is None
+    state = store.get_snapshot()
+    assert state.status == "disconnected" and state.account is None
+    assert isinstance(state.last_error, pysession.SessionError)
 
 
 @pytest.mark.parametrize("answer", ["yes", None, {"connection": {}}, {"isConnected": "true"}])
-def test_a_garbage_status_answer_on_restore_keeps_the_entry(run, answer):
+async def test_a_garbage_status_answer_on_restore_keeps_the_entry(answer):
     """A status answer the store cannot read is not a "disconnected": the persisted session is kept."""
-
-    async def main():
-        storage = pysession.MemoryStorage()
-        storage.set_item(KEY, "1")
-        wallet = ScriptedWallet(connected=True)
-        wallet.script["status"] = returns(answer)
-        state = await make_store(wallet, storage=storage).restore()
-        assert state.status == "disconnected"
-        assert isinstance(state.last_error, pysession.SessionError)
-        assert storage.get_item(KEY) == "1"
-
-    run(main)
+    storage = pysession.MemoryStorage()
+    storage.set_item(KEY, "1")
+    wallet = ScriptedWallet(connected=True)
+    wallet.script["status"] = returns(answer)
+    state = await make_store(wallet, storage=storage).restore()
+    assert state.status == "disconnected"
+    assert isinstance(state.last_error, pysession.SessionError)
+    assert storage.get_item(KEY) == "1"
 
 
-def test_garbage_accounts_on_restore_fall_back_to_the_persisted_ones(run):
+async def test_garbage_accounts_on_restore_fall_back_to_the_persisted_ones():
     """The wallet says connected but lists garbage: the persisted accounts carry the session."""
-
-    async def main():
-        storage = pysession.MemoryStorage()
-        first = make_store(MockWallet(), storage=storage)
-        await first.connect()
-        before = first.get_snapshot()
-        first.destroy()
-        wallet = ScriptedWallet(connected=True)
-        wallet.script["listAccounts"] = returns("garbage")
-        state = await make_store(wallet, storage=storage).restore()
-        assert state.status == "connected"
-        assert state.account == before.account and state.accounts == before.accounts
-
-    run(main)
+    storage = pysession.MemoryStorage()
+    first = make_store(MockWallet(), storage=storage)
+    await first.connect()
+    before = first.get_snapshot()
+    first.destroy()
+    wallet = ScriptedWallet(connected=True)
+    wallet.script["listAccounts"] = returns("garbage")
+    state = await make_store(wallet, storage=storage).restore()
+    assert state.status == "connected"
+    assert state.account == before.account and state.accounts == before.accounts
 
 
 @pytest.mark.parametrize("raw", [42, b"1", {"version": 1, "accounts": []}, ["1"], 1.0])
-def test_storage_returning_garbage_types_reads_as_nothing_persisted(run, raw):
+async def test_storage_returning_garbage_types_reads_as_nothing_persisted(raw):
     """A storage adapter that hands back non-strings is treated like a corrupt entry: cleared, no raise."""
-
-    async def main():
-        storage = RecordingStorage()
-        storage.items[KEY] = raw
-        assert await pysession.restore_session(storage, KEY) is None
-        assert KEY not in storage.items
-        storage.items[KEY] = raw
-        state = await make_store(MockWallet(connected=True), storage=storage).restore()
-        assert state.status == "disconnected"
-        assert KEY not in storage.items
-
-    run(main)
+    storage = RecordingStorage()
+    storage.items[KEY] = raw
+    assert await pysession.restore_session(storage, KEY) is None
+    assert KEY not in storage.items
+    storage.items[KEY] = raw
+    state = await make_store(MockWallet(connected=True), storage=storage).restore()
+    assert state.status == "disconnected"
+    assert KEY not in storage.items
 
 
 class BrokenStorage(AsyncStorage):
@@ -276,48 +231,36 @@ class BrokenStorage(AsyncStorage):
         await super().remove_item(key)
 
 
-def test_async_storage_that_fails_to_write_keeps_the_session_and_reports(run):
-    async def main():
-        state = await make_store(MockWallet(), storage=BrokenStorage("set_item")).connect()
-        assert state.status == "connected" and state.account is not None
-        assert isinstance(state.last_error, pysession.SessionError)
-        assert isinstance(state.last_error.__cause__, OSError)
-
-    run(main)
+async def test_async_storage_that_fails_to_write_keeps_the_session_and_reports():
+    state = await make_store(MockWallet(), storage=BrokenStorage("set_item")).connect()
+    assert state.status == "connected" and state.account is not None
+    assert isinstance(state.last_error, pysession.SessionError)
+    assert isinstance(state.last_error.__cause__, OSError)
 
 
-def test_async_storage_that_fails_to_read_keeps_the_entry(run):
-    async def main():
-        storage = BrokenStorage("get_item")
-        storage.items[KEY] = "1"
-        state = await make_store(MockWallet(connected=True), storage=storage).restore()
-        assert state.status == "disconnected"
-        assert isinstance(state.last_error, pysession.SessionError)
-        assert storage.items[KEY] == "1"
-
-    run(main)
+async def test_async_storage_that_fails_to_read_keeps_the_entry():
+    storage = BrokenStorage("get_item")
+    storage.items[KEY] = "1"
+    state = await make_store(MockWallet(connected=True), storage=storage).restore()
+    assert state.status == "disconnected"
+    assert isinstance(state.last_error, pysession.SessionError)
+    assert storage.items[KEY] == "1"
 
 
-def test_storage_that_fails_to_remove_does_not_stop_disconnect(run):
-    async def main():
-        storage = BrokenStorage("remove_item")
-        _, store = await good_session(storage=storage)
-        await store.disconnect()
-        state = store.get_snapshot()
-        assert state.status == "disconnected" and state.account is None
-
-    run(main)
+async def test_storage_that_fails_to_remove_does_not_stop_disconnect():
+    storage = BrokenStorage("remove_item")
+    _, store = await good_session(storage=storage)
+    await store.disconnect()
+    state = store.get_snapshot()
+    assert state.status == "disconnected" and state.account is None
 
 
-def test_a_failing_remove_of_a_bad_entry_does_not_raise(run):
-    async def main():
-        storage = BrokenStorage("remove_item")
-        storage.items[KEY] = "{corrupt"
-        assert await pysession.restore_session(storage, KEY) is None
-        state = await make_store(MockWallet(connected=True), storage=storage).restore()
-        assert state.status == "disconnected"
-
-    run(main)
+async def test_a_failing_remove_of_a_bad_entry_does_not_raise():
+    storage = BrokenStorage("remove_item")
+    storage.items[KEY] = "{corrupt"
+    assert await pysession.restore_session(storage, KEY) is None
+    state = await make_store(MockWallet(connected=True), storage=storage).restore()
+    assert state.status == "disconnected"
 
 
 def test_a_channel_that_fails_to_post_does_not_stop_the_store(run):
@@ -385,25 +328,18 @@ def test_a_bad_storage_key_is_refused(key):
         pysession.create_session_store(MockWallet(), storage=pysession.MemoryStorage(), storage_key=key)
 
 
-def test_enqueue_refuses_a_non_callable(run):
-    async def main():
-        _, store = await good_session()
-        with pytest.raises(TypeError):
-            await store.enqueue("submit")
-
-    run(main)
+async def test_enqueue_refuses_a_non_callable():
+    _, store = await good_session()
+    with pytest.raises(TypeError):
+        await store.enqueue("submit")
 
 
-def test_persisted_envelope_with_garbage_account_fields_is_cleared_not_trusted(run):
+async def test_persisted_envelope_with_garbage_account_fields_is_cleared_not_trusted():
     """Tampered storage: an envelope whose account has wrong types is refused before the wallet is asked."""
-
-    async def main():
-        storage = pysession.MemoryStorage()
-        bad = mock_account("party::x", "canton:x") | {"hasPreapproval": "yes"}
-        storage.set_item(KEY, json.dumps({"version": 1, "account": bad, "accounts": [bad], "connectedAt": 1}))
-        wallet = MockWallet(connected=True)
-        state = await make_store(wallet, storage=storage).restore()
-        assert state.status == "disconnected" and storage.get_item(KEY) is None
-        assert wallet.requests == []
-
-    run(main)
+    storage = pysession.MemoryStorage()
+    bad = mock_account("party::x", "canton:x") | {"hasPreapproval": "yes"}
+    storage.set_item(KEY, json.dumps({"version": 1, "account": bad, "accounts": [bad], "connectedAt": 1}))
+    wallet = MockWallet(connected=True)
+    state = await make_store(wallet, storage=storage).restore()
+    assert state.status == "disconnected" and storage.get_item(KEY) is None
+    assert wallet.requests == []

@@ -36,239 +36,195 @@ async def expiring_store(hook=None, queue_size=32):
     return storage, store
 
 
-def test_connect_writes_expires_at_from_ttl(run):
+async def test_connect_writes_expires_at_from_ttl():
     """Beyond the original: with ttl_ms the envelope says when the session ends, so a reload keeps the deadline."""
-
-    async def main():
-        storage, _ = await expiring_store()
-        envelope = json.loads(storage.get_item(KEY))
-        assert envelope["connectedAt"] == EPOCH_MS
-        assert envelope["expiresAt"] == EPOCH_MS + TTL
-
-    run(main)
+    storage, _ = await expiring_store()
+    envelope = json.loads(storage.get_item(KEY))
+    assert envelope["connectedAt"] == EPOCH_MS
+    assert envelope["expiresAt"] == EPOCH_MS + TTL
 
 
-def test_no_ttl_means_no_expires_at_and_no_timer(run):
-    async def main():
-        storage = pysession.MemoryStorage()
-        await make_store(MockWallet(), storage=storage).connect()
-        assert "expiresAt" not in json.loads(storage.get_item(KEY))
-        assert loop().pending_timers() == 0
-
-    run(main)
+async def test_no_ttl_means_no_expires_at_and_no_timer():
+    storage = pysession.MemoryStorage()
+    await make_store(MockWallet(), storage=storage).connect()
+    assert "expiresAt" not in json.loads(storage.get_item(KEY))
+    assert loop().pending_timers() == 0
 
 
-def test_expiry_emits_calls_the_hook_keeps_the_session_and_resumes(run):
+async def test_expiry_emits_calls_the_hook_keeps_the_session_and_resumes():
     """SCENARIO-4: at the deadline session:expired fires, the hook runs with the session intact, then it resumes."""
+    hook = Hook()
+    storage, store = await expiring_store(hook)
+    events = Recorder(store, *ALL_EVENTS)
+    before = store.get_snapshot()
+    await advance(TTL)
 
-    async def main():
-        hook = Hook()
-        storage, store = await expiring_store(hook)
-        events = Recorder(store, *ALL_EVENTS)
-        before = store.get_snapshot()
-        await advance(TTL)
+    assert events.events == [pysession.events.SessionExpired(EPOCH_MS + TTL)]
+    assert events.times == [TTL]
+    assert hook.contexts == [pysession.ReauthContext(reason="expired", expired_at=EPOCH_MS + TTL)]
+    assert store.get_snapshot() is before
 
-        assert events.events == [pysession.events.SessionExpired(EPOCH_MS + TTL)]
-        assert events.times == [TTL]
-        assert hook.contexts == [pysession.ReauthContext(reason="expired", expired_at=EPOCH_MS + TTL)]
-        assert store.get_snapshot() is before
+    await advance(5_000)
+    hook.outcome.set_result(None)
+    await settle()
+    assert store.get_snapshot() is before
+    envelope = json.loads(storage.get_item(KEY))
+    assert envelope["expiresAt"] == EPOCH_MS + TTL + 5_000 + TTL
 
-        await advance(5_000)
-        hook.outcome.set_result(None)
-        await settle()
-        assert store.get_snapshot() is before
-        envelope = json.loads(storage.get_item(KEY))
-        assert envelope["expiresAt"] == EPOCH_MS + TTL + 5_000 + TTL
-
-        await advance(TTL)
-        assert events.times == [TTL, TTL + 5_000 + TTL]
-
-    run(main)
+    await advance(TTL)
+    assert events.times == [TTL, TTL + 5_000 + TTL]
 
 
-def test_without_a_hook_expiry_ends_the_session_with_session_expired_error(run):
+async def test_without_a_hook_expiry_ends_the_session_with_session_expired_error():
     """No re-auth hook: the session is over, and last_error says why."""
-
-    async def main():
-        storage, store = await expiring_store()
-        events = Recorder(store, "session:expired")
-        await advance(TTL - 1)
-        assert store.get_snapshot().status == "connected"
-        await advance(1)
-        assert [e.expired_at for e in events.events] == [EPOCH_MS + TTL]
-        state = store.get_snapshot()
-        assert state.status == "disconnected" and state.account is None
-        assert isinstance(state.last_error, pysession.SessionExpiredError)
-        assert state.last_error.expired_at == EPOCH_MS + TTL
-        assert storage.get_item(KEY) is None
-
-    run(main)
+    storage, store = await expiring_store()
+    events = Recorder(store, "session:expired")
+    await advance(TTL - 1)
+    assert store.get_snapshot().status == "connected"
+    await advance(1)
+    assert [e.expired_at for e in events.events] == [EPOCH_MS + TTL]
+    state = store.get_snapshot()
+    assert state.status == "disconnected" and state.account is None
+    assert isinstance(state.last_error, pysession.SessionExpiredError)
+    assert state.last_error.expired_at == EPOCH_MS + TTL
+    assert storage.get_item(KEY) is None
 
 
-def test_a_synchronous_hook_works_too(run):
-    async def main():
-        contexts = []
-        _, store = await expiring_store(contexts.append)
-        await advance(TTL)
-        assert [c.expired_at for c in contexts] == [EPOCH_MS + TTL]
-        assert store.get_snapshot().status == "connected"
-        await advance(TTL)
-        assert len(contexts) == 2
-
-    run(main)
+async def test_a_synchronous_hook_works_too():
+    contexts = []
+    _, store = await expiring_store(contexts.append)
+    await advance(TTL)
+    assert [c.expired_at for c in contexts] == [EPOCH_MS + TTL]
+    assert store.get_snapshot().status == "connected"
+    await advance(TTL)
+    assert len(contexts) == 2
 
 
-def test_a_hook_that_reconnects_through_the_store_gets_a_fresh_deadline(run):
+async def test_a_hook_that_reconnects_through_the_store_gets_a_fresh_deadline():
     """The README's usage: on_reauth_required calls connect(); the new session gets its own full TTL."""
+    contexts = []
+    storage = pysession.MemoryStorage()
+    store = make_store(MockWallet(), storage=storage)
 
-    async def main():
-        contexts = []
-        storage = pysession.MemoryStorage()
-        store = make_store(MockWallet(), storage=storage)
-
-        async def reauth(context):
-            contexts.append(context)
-            await store.connect()
-
-        store = make_store(
-            MockWallet(), storage=storage, expiry=pysession.ExpiryOptions(ttl_ms=TTL, on_reauth_required=reauth)
-        )
+    async def reauth(context):
+        contexts.append(context)
         await store.connect()
-        await advance(TTL)
-        assert store.get_snapshot().status == "connected"
-        assert json.loads(storage.get_item(KEY))["expiresAt"] == EPOCH_MS + 2 * TTL
-        await advance(TTL)
-        assert [c.expired_at for c in contexts] == [EPOCH_MS + TTL, EPOCH_MS + 2 * TTL]
 
-    run(main)
+    store = make_store(
+        MockWallet(), storage=storage, expiry=pysession.ExpiryOptions(ttl_ms=TTL, on_reauth_required=reauth)
+    )
+    await store.connect()
+    await advance(TTL)
+    assert store.get_snapshot().status == "connected"
+    assert json.loads(storage.get_item(KEY))["expiresAt"] == EPOCH_MS + 2 * TTL
+    await advance(TTL)
+    assert [c.expired_at for c in contexts] == [EPOCH_MS + TTL, EPOCH_MS + 2 * TTL]
 
 
-def test_restore_keeps_the_persisted_deadline(run):
+async def test_restore_keeps_the_persisted_deadline():
     """A reload 20 s into a 60 s session expires 40 s later, not 60."""
-
-    async def main():
-        storage, first = await expiring_store()
-        await advance(20_000)
-        first.destroy()
-        second = make_store(MockWallet(connected=True), storage=storage, expiry=pysession.ExpiryOptions(ttl_ms=TTL))
-        events = Recorder(second, "session:expired")
-        assert (await second.restore()).status == "connected"
-        await advance(TTL)
-        assert events.times == [TTL]
-        assert [e.expired_at for e in events.events] == [EPOCH_MS + TTL]
-
-    run(main)
+    storage, first = await expiring_store()
+    await advance(20_000)
+    first.destroy()
+    second = make_store(MockWallet(connected=True), storage=storage, expiry=pysession.ExpiryOptions(ttl_ms=TTL))
+    events = Recorder(second, "session:expired")
+    assert (await second.restore()).status == "connected"
+    await advance(TTL)
+    assert events.times == [TTL]
+    assert [e.expired_at for e in events.events] == [EPOCH_MS + TTL]
 
 
-def test_operations_enqueued_during_reauth_resume_in_order(run):
+async def test_operations_enqueued_during_reauth_resume_in_order():
     """SCENARIO-7: ops submitted while re-auth runs wait, then run in submission order on the fresh session."""
+    hook = Hook()
+    _, store = await expiring_store(hook)
+    await advance(TTL)
+    order = []
 
-    async def main():
-        hook = Hook()
-        _, store = await expiring_store(hook)
-        await advance(TTL)
-        order = []
+    def op(n):
+        async def submit():
+            order.append(n)
+            return f"receipt-{n}"
 
-        def op(n):
-            async def submit():
-                order.append(n)
-                return f"receipt-{n}"
+        return submit
 
-            return submit
-
-        pending = [asyncio.ensure_future(store.enqueue(op(n))) for n in (1, 2, 3)]
-        await settle()
-        assert order == [] and not any(p.done() for p in pending)
-        hook.outcome.set_result(None)
-        assert await asyncio.gather(*pending) == ["receipt-1", "receipt-2", "receipt-3"]
-        assert order == [1, 2, 3]
-
-    run(main)
+    pending = [asyncio.ensure_future(store.enqueue(op(n))) for n in (1, 2, 3)]
+    await settle()
+    assert order == [] and not any(p.done() for p in pending)
+    hook.outcome.set_result(None)
+    assert await asyncio.gather(*pending) == ["receipt-1", "receipt-2", "receipt-3"]
+    assert order == [1, 2, 3]
 
 
-def test_overflowing_the_queue_fails_that_operation_at_once(run):
+async def test_overflowing_the_queue_fails_that_operation_at_once():
     """SCENARIO-7: the op past pending_queue_size is rejected immediately; the queued ones still resume."""
+    hook = Hook()
+    _, store = await expiring_store(hook, queue_size=2)
+    await advance(TTL)
+    ran = []
 
-    async def main():
-        hook = Hook()
-        _, store = await expiring_store(hook, queue_size=2)
-        await advance(TTL)
-        ran = []
+    async def submit():
+        ran.append(1)
 
-        async def submit():
-            ran.append(1)
-
-        queued = [asyncio.ensure_future(store.enqueue(submit)) for _ in range(2)]
-        await settle()
-        with pytest.raises(pysession.QueueFullError, match=r"^pending queue full \(max 2\)$"):
-            await store.enqueue(submit)
-        hook.outcome.set_result(None)
-        await asyncio.gather(*queued)
-        assert ran == [1, 1]
-
-    run(main)
+    queued = [asyncio.ensure_future(store.enqueue(submit)) for _ in range(2)]
+    await settle()
+    with pytest.raises(pysession.QueueFullError, match=r"^pending queue full \(max 2\)$"):
+        await store.enqueue(submit)
+    hook.outcome.set_result(None)
+    await asyncio.gather(*queued)
+    assert ran == [1, 1]
 
 
-def test_reauth_failure_fails_queued_operations_with_the_hooks_error_as_cause(run):
+async def test_reauth_failure_fails_queued_operations_with_the_hooks_error_as_cause():
     """SCENARIO-7: a failed re-auth rejects every queued op with ReauthFailedError and ends the session."""
+    hook = Hook()
+    storage, store = await expiring_store(hook)
+    await advance(TTL)
+    ran = []
 
-    async def main():
-        hook = Hook()
-        storage, store = await expiring_store(hook)
-        await advance(TTL)
-        ran = []
+    async def submit():
+        ran.append(1)
 
-        async def submit():
-            ran.append(1)
-
-        queued = [asyncio.ensure_future(store.enqueue(submit)) for _ in range(2)]
-        await settle()
-        denied = PermissionError("user closed the wallet")
-        hook.outcome.set_exception(denied)
-        await settle()
-        for future in queued:
-            error = future.exception()
-            assert isinstance(error, pysession.ReauthFailedError)
-            assert "re-authentication failed" in str(error)
-            assert error.__cause__ is denied
-        assert ran == []
-        state = store.get_snapshot()
-        assert state.status == "disconnected"
-        assert isinstance(state.last_error, pysession.ReauthFailedError)
-        assert state.last_error.__cause__ is denied
-        assert storage.get_item(KEY) is None
-
-    run(main)
+    queued = [asyncio.ensure_future(store.enqueue(submit)) for _ in range(2)]
+    await settle()
+    denied = PermissionError("user closed the wallet")
+    hook.outcome.set_exception(denied)
+    await settle()
+    for future in queued:
+        error = future.exception()
+        assert isinstance(error, pysession.ReauthFailedError)
+        assert "re-authentication failed" in str(error)
+        assert error.__cause__ is denied
+    assert ran == []
+    state = store.get_snapshot()
+    assert state.status == "disconnected"
+    assert isinstance(state.last_error, pysession.ReauthFailedError)
+    assert state.last_error.__cause__ is denied
+    assert storage.get_item(KEY) is None
 
 
-def test_queued_operations_do_not_hang_when_the_user_disconnects_during_reauth(run):
-    async def main():
-        hook = Hook()
-        _, store = await expiring_store(hook)
-        await advance(TTL)
+async def test_queued_operations_do_not_hang_when_the_user_disconnects_during_reauth():
+    hook = Hook()
+    _, store = await expiring_store(hook)
+    await advance(TTL)
 
-        async def submit():
-            return "sent"
+    async def submit():
+        return "sent"
 
-        queued = asyncio.ensure_future(store.enqueue(submit))
-        await settle()
-        await store.disconnect()
-        await settle()
-        assert isinstance(queued.exception(), pysession.ReauthFailedError)
-
-    run(main)
+    queued = asyncio.ensure_future(store.enqueue(submit))
+    await settle()
+    await store.disconnect()
+    await settle()
+    assert isinstance(queued.exception(), pysession.ReauthFailedError)
 
 
-def test_disconnect_cancels_the_expiry_timer(run):
-    async def main():
-        contexts = []
-        _, store = await expiring_store(contexts.append)
-        await store.disconnect()
-        assert loop().pending_timers() == 0
-        await advance(2 * TTL)
-        assert contexts == []
-
-    run(main)
+async def test_disconnect_cancels_the_expiry_timer():
+    contexts = []
+    _, store = await expiring_store(contexts.append)
+    await store.disconnect()
+    assert loop().pending_timers() == 0
+    await advance(2 * TTL)
+    assert contexts == []
 
 
 @pytest.mark.parametrize("ttl", [0, -1, float("nan")])
@@ -299,42 +255,34 @@ def test_expiry_of_the_wrong_type_is_refused():
         make_store(MockWallet(), expiry={"ttl_ms": 1000})
 
 
-def test_a_session_that_expires_during_an_outage_keeps_expiring(run):
+async def test_a_session_that_expires_during_an_outage_keeps_expiring():
     """The TTL must still bound the session after a re-auth that happened while the wallet was away."""
-
-    async def main():
-        contexts = []
-        wallet = MockWallet()
-        store = make_store(
-            wallet,
-            reconnect=pysession.RetryPolicy(base_delay_ms=5_000),
-            expiry=pysession.ExpiryOptions(ttl_ms=TTL, on_reauth_required=contexts.append),
-        )
-        events = Recorder(store, "session:expired", "reconnect:succeeded")
-        await store.connect()
-        await advance(TTL - 2_000)
-        wallet.drop()
-        await advance(10 * TTL)
-        assert events.times_of("reconnect:succeeded") == [TTL + 3_000]
-        expired = events.times_of("session:expired")
-        assert expired[0] == TTL
-        assert len(expired) >= 2 and expired[1] <= TTL + 3_000 + TTL
-
-    run(main)
+    contexts = []
+    wallet = MockWallet()
+    store = make_store(
+        wallet,
+        reconnect=pysession.RetryPolicy(base_delay_ms=5_000),
+        expiry=pysession.ExpiryOptions(ttl_ms=TTL, on_reauth_required=contexts.append),
+    )
+    events = Recorder(store, "session:expired", "reconnect:succeeded")
+    await store.connect()
+    await advance(TTL - 2_000)
+    wallet.drop()
+    await advance(10 * TTL)
+    assert events.times_of("reconnect:succeeded") == [TTL + 3_000]
+    expired = events.times_of("session:expired")
+    assert expired[0] == TTL
+    assert len(expired) >= 2 and expired[1] <= TTL + 3_000 + TTL
 
 
-def test_a_late_reauth_failure_does_not_end_a_newer_session(run):
+async def test_a_late_reauth_failure_does_not_end_a_newer_session():
     """The user disconnected and connected again while the old re-auth prompt was open; closing it later is harmless."""
-
-    async def main():
-        hook = Hook()
-        _, store = await expiring_store(hook)
-        await advance(TTL)
-        await store.disconnect()
-        await store.connect()
-        hook.outcome.set_exception(PermissionError("prompt closed"))
-        await settle()
-        state = store.get_snapshot()
-        assert state.status == "connected" and state.last_error is None
-
-    run(main)
+    hook = Hook()
+    _, store = await expiring_store(hook)
+    await advance(TTL)
+    await store.disconnect()
+    await store.connect()
+    hook.outcome.set_exception(PermissionError("prompt closed"))
+    await settle()
+    state = store.get_snapshot()
+    assert state.status == "connected" and state.last_error is None

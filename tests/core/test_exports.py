@@ -117,17 +117,13 @@ def test_browser_storage_factories_say_what_is_missing(factory, missing):
         getattr(pysession.browser, factory)()
 
 
-def test_the_default_storage_outside_a_browser_works(run):
+async def test_the_default_storage_outside_a_browser_works():
     """storage=None in CPython falls back to memory instead of failing on the missing IndexedDB."""
-
-    async def main():
-        store = make_store(MockWallet(), storage=None)
-        state = await store.connect()
-        assert state.status == "connected" and state.last_error is None
-        await store.disconnect()
-        assert store.get_snapshot() == pysession.SessionState()
-
-    run(main)
+    store = make_store(MockWallet(), storage=None)
+    state = await store.connect()
+    assert state.status == "connected" and state.last_error is None
+    await store.disconnect()
+    assert store.get_snapshot() == pysession.SessionState()
 
 
 def test_every_event_type_is_listed_in_lifecycle_order_and_none_else_is_accepted():

@@ -38,87 +38,67 @@ def envelope(**overrides) -> str:
     return json.dumps(obj)
 
 
-def test_persist_then_restore_in_a_new_store(run):
+async def test_persist_then_restore_in_a_new_store():
     """SCENARIO-1: a reload (a new store on the same storage) restores the session the old one persisted."""
+    storage = pysession.MemoryStorage()
+    wallet = MockWallet(party_id="alice::1", network_id="canton:testnet")
+    first = make_store(wallet, storage=storage)
+    await first.connect()
+    persisted = storage.get_item(KEY)
+    first.destroy()
 
-    async def main():
-        storage = pysession.MemoryStorage()
-        wallet = MockWallet(party_id="alice::1", network_id="canton:testnet")
-        first = make_store(wallet, storage=storage)
-        await first.connect()
-        persisted = storage.get_item(KEY)
-        first.destroy()
-
-        second = make_store(wallet, storage=storage)
-        seen = statuses(second)
-        state = await second.restore()
-        assert seen == ["reconnecting", "connected"]
-        assert state.status == "connected" and state.last_error is None
-        assert state.account == first.get_snapshot().account
-        assert state.network_id == "canton:testnet"
-        assert storage.get_item(KEY) == persisted
-        assert json.loads(persisted)["connectedAt"] == EPOCH_MS
-
-    run(main)
+    second = make_store(wallet, storage=storage)
+    seen = statuses(second)
+    state = await second.restore()
+    assert seen == ["reconnecting", "connected"]
+    assert state.status == "connected" and state.last_error is None
+    assert state.account == first.get_snapshot().account
+    assert state.network_id == "canton:testnet"
+    assert storage.get_item(KEY) == persisted
+    assert json.loads(persisted)["connectedAt"] == EPOCH_MS
 
 
-def test_the_marker_is_restored_too(run):
+async def test_the_marker_is_restored_too():
     """persist_snapshot=False sessions come back after a reload as well, from the live wallet."""
-
-    async def main():
-        storage = pysession.MemoryStorage()
-        wallet = MockWallet()
-        await make_store(wallet, storage=storage, persist_snapshot=False).connect()
-        state = await make_store(wallet, storage=storage, persist_snapshot=False).restore()
-        assert state.status == "connected" and state.account.party_id == "party::mock-1"
-        assert storage.get_item(KEY) == "1"
-
-    run(main)
+    storage = pysession.MemoryStorage()
+    wallet = MockWallet()
+    await make_store(wallet, storage=storage, persist_snapshot=False).connect()
+    state = await make_store(wallet, storage=storage, persist_snapshot=False).restore()
+    assert state.status == "connected" and state.account.party_id == "party::mock-1"
+    assert storage.get_item(KEY) == "1"
 
 
-def test_nothing_persisted_means_no_wallet_prompt(run):
+async def test_nothing_persisted_means_no_wallet_prompt():
     """A first visit restores to disconnected without asking the wallet anything."""
-
-    async def main():
-        wallet = MockWallet(connected=True)
-        store = make_store(wallet)
-        seen = statuses(store)
-        state = await store.restore()
-        assert seen == ["reconnecting", "disconnected"]
-        assert state == pysession.SessionState()
-        assert wallet.requests == []
-
-    run(main)
+    wallet = MockWallet(connected=True)
+    store = make_store(wallet)
+    seen = statuses(store)
+    state = await store.restore()
+    assert seen == ["reconnecting", "disconnected"]
+    assert state == pysession.SessionState()
+    assert wallet.requests == []
 
 
 @pytest.mark.parametrize("persisted", ["1", envelope()])
-def test_restore_removes_the_entry_when_the_wallet_says_disconnected(run, persisted):
+async def test_restore_removes_the_entry_when_the_wallet_says_disconnected(persisted):
     """Persisted data is only a hint: a wallet that is no longer connected wins, and the hint is removed."""
-
-    async def main():
-        storage = pysession.MemoryStorage()
-        storage.set_item(KEY, persisted)
-        wallet = MockWallet(connected=False)
-        state = await make_store(wallet, storage=storage).restore()
-        assert state == pysession.SessionState()
-        assert storage.get_item(KEY) is None
-        assert methods(wallet) == ["status"]
-
-    run(main)
+    storage = pysession.MemoryStorage()
+    storage.set_item(KEY, persisted)
+    wallet = MockWallet(connected=False)
+    state = await make_store(wallet, storage=storage).restore()
+    assert state == pysession.SessionState()
+    assert storage.get_item(KEY) is None
+    assert methods(wallet) == ["status"]
 
 
-def test_restore_prefers_the_live_account_and_rewrites_the_snapshot(run):
+async def test_restore_prefers_the_live_account_and_rewrites_the_snapshot():
     """The user switched party in the wallet while away: the live party wins and is persisted."""
-
-    async def main():
-        storage = pysession.MemoryStorage()
-        storage.set_item(KEY, envelope())
-        wallet = MockWallet(connected=True, party_id="party::switched")
-        state = await make_store(wallet, storage=storage).restore()
-        assert state.status == "connected" and state.account.party_id == "party::switched"
-        assert json.loads(storage.get_item(KEY))["account"]["partyId"] == "party::switched"
-
-    run(main)
+    storage = pysession.MemoryStorage()
+    storage.set_item(KEY, envelope())
+    wallet = MockWallet(connected=True, party_id="party::switched")
+    state = await make_store(wallet, storage=storage).restore()
+    assert state.status == "connected" and state.account.party_id == "party::switched"
+    assert json.loads(storage.get_item(KEY))["account"]["partyId"] == "party::switched"
 
 
 BAD_ENTRIES = {
@@ -140,56 +120,42 @@ BAD_ENTRIES = {
 
 
 @pytest.mark.parametrize("raw", BAD_ENTRIES.values(), ids=BAD_ENTRIES.keys())
-def test_restore_session_answers_none_and_removes_a_bad_entry(run, raw):
+async def test_restore_session_answers_none_and_removes_a_bad_entry(raw):
     """SCENARIO-3 over MemoryStorage: never raises, answers None, clears what cannot be trusted."""
-
-    async def main():
-        storage = pysession.MemoryStorage()
-        storage.set_item(KEY, raw)
-        assert await pysession.restore_session(storage, KEY, now=EPOCH_MS) is None
-        assert storage.get_item(KEY) is None
-
-    run(main)
+    storage = pysession.MemoryStorage()
+    storage.set_item(KEY, raw)
+    assert await pysession.restore_session(storage, KEY, now=EPOCH_MS) is None
+    assert storage.get_item(KEY) is None
 
 
 @pytest.mark.parametrize("raw", BAD_ENTRIES.values(), ids=BAD_ENTRIES.keys())
-def test_the_store_discards_a_bad_entry_without_asking_the_wallet(run, raw):
+async def test_the_store_discards_a_bad_entry_without_asking_the_wallet(raw):
     """SCENARIO-3 through the store: disconnected, entry cleared, and no status probe for garbage."""
-
-    async def main():
-        storage = pysession.MemoryStorage()
-        storage.set_item(KEY, raw)
-        wallet = MockWallet(connected=True)
-        state = await make_store(wallet, storage=storage).restore()
-        assert state.status == "disconnected" and state.account is None
-        assert storage.get_item(KEY) is None
-        assert wallet.requests == []
-
-    run(main)
+    storage = pysession.MemoryStorage()
+    storage.set_item(KEY, raw)
+    wallet = MockWallet(connected=True)
+    state = await make_store(wallet, storage=storage).restore()
+    assert state.status == "disconnected" and state.account is None
+    assert storage.get_item(KEY) is None
+    assert wallet.requests == []
 
 
-def test_restore_session_returns_a_good_snapshot_and_keeps_it(run):
-    async def main():
-        storage = pysession.MemoryStorage()
-        storage.set_item(KEY, envelope(expiresAt=EPOCH_MS + 1))
-        snapshot = await pysession.restore_session(storage, KEY, now=EPOCH_MS)
-        assert snapshot == pysession.PersistedSessionSnapshot(
-            ACCOUNT, (ACCOUNT,), "canton:da-devnet", EPOCH_MS, EPOCH_MS + 1
-        )
-        assert storage.get_item(KEY) is not None
-        assert await pysession.restore_session(storage, "absent", now=EPOCH_MS) is None
-
-    run(main)
+async def test_restore_session_returns_a_good_snapshot_and_keeps_it():
+    storage = pysession.MemoryStorage()
+    storage.set_item(KEY, envelope(expiresAt=EPOCH_MS + 1))
+    snapshot = await pysession.restore_session(storage, KEY, now=EPOCH_MS)
+    assert snapshot == pysession.PersistedSessionSnapshot(
+        ACCOUNT, (ACCOUNT,), "canton:da-devnet", EPOCH_MS, EPOCH_MS + 1
+    )
+    assert storage.get_item(KEY) is not None
+    assert await pysession.restore_session(storage, "absent", now=EPOCH_MS) is None
 
 
-def test_restore_session_uses_the_wall_clock_by_default(run):
-    async def main():
-        storage = pysession.MemoryStorage()
-        storage.set_item(KEY, envelope(expiresAt=EPOCH_MS - 1))
-        assert await pysession.restore_session(storage, KEY) is None
-        assert storage.get_item(KEY) is None
-
-    run(main)
+async def test_restore_session_uses_the_wall_clock_by_default():
+    storage = pysession.MemoryStorage()
+    storage.set_item(KEY, envelope(expiresAt=EPOCH_MS - 1))
+    assert await pysession.restore_session(storage, KEY) is None
+    assert storage.get_item(KEY) is None
 
 
 class FlakyStorage(RecordingStorage):
@@ -206,91 +172,72 @@ class FlakyStorage(RecordingStorage):
         return super().get_item(key)
 
 
-def test_a_failed_read_does_not_remove_the_entry(run):
+async def test_a_failed_read_does_not_remove_the_entry():
     """A transient storage fault is not a bad entry: the session survives to the next restore."""
+    storage = FlakyStorage(failures=2)
+    storage.set_item(KEY, envelope())
+    assert await pysession.restore_session(storage, KEY, now=EPOCH_MS) is None
+    assert storage.items[KEY] == envelope()
 
-    async def main():
-        storage = FlakyStorage(failures=2)
-        storage.set_item(KEY, envelope())
-        assert await pysession.restore_session(storage, KEY, now=EPOCH_MS) is None
-        assert storage.items[KEY] == envelope()
+    store = make_store(MockWallet(connected=True), storage=storage)
+    state = await store.restore()
+    assert state.status == "disconnected"
+    assert isinstance(state.last_error, pysession.SessionError)
+    assert isinstance(state.last_error.__cause__, OSError)
+    assert storage.items[KEY] == envelope()
 
-        store = make_store(MockWallet(connected=True), storage=storage)
-        state = await store.restore()
-        assert state.status == "disconnected"
-        assert isinstance(state.last_error, pysession.SessionError)
-        assert isinstance(state.last_error.__cause__, OSError)
-        assert storage.items[KEY] == envelope()
-
-        assert (await store.restore()).status == "connected"
-
-    run(main)
+    assert (await store.restore()).status == "connected"
 
 
-def test_a_failed_status_probe_keeps_the_entry(run):
+async def test_a_failed_status_probe_keeps_the_entry():
     """The wallet not answering status is not the wallet saying disconnected: keep the session for later."""
-
-    async def main():
-        storage = pysession.MemoryStorage()
-        storage.set_item(KEY, envelope())
-        wallet = ScriptedWallet(connected=True)
-        wallet.script["status"] = raises(ConnectionError("extension asleep"))
-        state = await make_store(wallet, storage=storage).restore()
-        assert state.status == "disconnected"
-        assert isinstance(state.last_error, pysession.SessionError)
-        assert storage.get_item(KEY) == envelope()
-
-    run(main)
+    storage = pysession.MemoryStorage()
+    storage.set_item(KEY, envelope())
+    wallet = ScriptedWallet(connected=True)
+    wallet.script["status"] = raises(ConnectionError("extension asleep"))
+    state = await make_store(wallet, storage=storage).restore()
+    assert state.status == "disconnected"
+    assert isinstance(state.last_error, pysession.SessionError)
+    assert storage.get_item(KEY) == envelope()
 
 
-def test_async_storage_works_for_persist_restore_and_remove(run):
+async def test_async_storage_works_for_persist_restore_and_remove():
     """Storage methods that return coroutines (IndexedDB-like) are awaited everywhere."""
+    storage = AsyncStorage(delay_ms=3)
+    wallet = MockWallet()
+    first = make_store(wallet, storage=storage)
+    await first.connect()
+    assert json.loads(storage.items[KEY])["account"]["partyId"] == "party::mock-1"
+    first.destroy()
 
-    async def main():
-        storage = AsyncStorage(delay_ms=3)
-        wallet = MockWallet()
-        first = make_store(wallet, storage=storage)
-        await first.connect()
-        assert json.loads(storage.items[KEY])["account"]["partyId"] == "party::mock-1"
-        first.destroy()
-
-        second = make_store(wallet, storage=storage)
-        assert (await second.restore()).status == "connected"
-        await second.disconnect()
-        assert KEY not in storage.items
-        assert await pysession.restore_session(storage, KEY) is None
-
-    run(main)
+    second = make_store(wallet, storage=storage)
+    assert (await second.restore()).status == "connected"
+    await second.disconnect()
+    assert KEY not in storage.items
+    assert await pysession.restore_session(storage, KEY) is None
 
 
-def test_restore_session_clears_a_bad_entry_in_async_storage(run):
-    async def main():
-        storage = AsyncStorage()
-        await storage.set_item(KEY, "{broken")
-        assert await pysession.restore_session(storage, KEY) is None
-        assert KEY not in storage.items
-
-    run(main)
+async def test_restore_session_clears_a_bad_entry_in_async_storage():
+    storage = AsyncStorage()
+    await storage.set_item(KEY, "{broken")
+    assert await pysession.restore_session(storage, KEY) is None
+    assert KEY not in storage.items
 
 
-def test_a_burst_of_party_switches_is_written_latest_wins(run):
+async def test_a_burst_of_party_switches_is_written_latest_wins():
     """1000 switches under slow async storage cost two writes, and the last party is what persists."""
-
-    async def main():
-        storage = AsyncStorage(delay_ms=2)
-        wallet = MockWallet()
-        store = make_store(wallet, storage=storage)
-        await store.connect()
-        storage.writes.clear()
-        for n in range(1000):
-            wallet.set_party(f"party::{n}")
-        assert store.get_snapshot().account.party_id == "party::999"
-        await advance(1000)
-        assert 1 <= len(storage.writes) <= 2
-        assert json.loads(storage.writes[-1][1])["account"]["partyId"] == "party::999"
-        assert json.loads(storage.items[KEY])["account"]["partyId"] == "party::999"
-
-    run(main)
+    storage = AsyncStorage(delay_ms=2)
+    wallet = MockWallet()
+    store = make_store(wallet, storage=storage)
+    await store.connect()
+    storage.writes.clear()
+    for n in range(1000):
+        wallet.set_party(f"party::{n}")
+    assert store.get_snapshot().account.party_id == "party::999"
+    await advance(1000)
+    assert 1 <= len(storage.writes) <= 2
+    assert json.loads(storage.writes[-1][1])["account"]["partyId"] == "party::999"
+    assert json.loads(storage.items[KEY])["account"]["partyId"] == "party::999"
 
 
 def test_memory_storage_and_its_typescript_name():
@@ -305,17 +252,13 @@ def test_memory_storage_and_its_typescript_name():
     assert storage.get_item("k") is None
 
 
-def test_a_storage_write_failure_keeps_the_session_and_reports_it(run):
+async def test_a_storage_write_failure_keeps_the_session_and_reports_it():
     """Failing to persist costs the reload, not the live session; last_error tells the app."""
+    class ReadOnlyStorage(RecordingStorage):
+        def set_item(self, key, value):
+            raise PermissionError("quota exceeded")
 
-    async def main():
-        class ReadOnlyStorage(RecordingStorage):
-            def set_item(self, key, value):
-                raise PermissionError("quota exceeded")
-
-        state = await make_store(MockWallet(), storage=ReadOnlyStorage()).connect()
-        assert state.status == "connected" and state.account is not None
-        assert isinstance(state.last_error, pysession.SessionError)
-        assert isinstance(state.last_error.__cause__, PermissionError)
-
-    run(main)
+    state = await make_store(MockWallet(), storage=ReadOnlyStorage()).connect()
+    assert state.status == "connected" and state.account is not None
+    assert isinstance(state.last_error, pysession.SessionError)
+    assert isinstance(state.last_error.__cause__, PermissionError)

@@ -42,219 +42,176 @@ async def connected_store(**options):
 
 
 @pytest.mark.parametrize("refuse", [refuse_by_raising, refuse_by_answer])
-def test_refusing_provider_is_retried_at_exact_offsets_then_given_up(run, refuse):
+async def test_refusing_provider_is_retried_at_exact_offsets_then_given_up(refuse):
     """The issue's example: attempts at 1000, 3000, 7000, 12000, 17000 ms after the drop, then gaveup(5)."""
+    wallet, storage, store = await connected_store(reconnect=POLICY)
+    events = Recorder(store, *ALL_EVENTS)
+    refuse(wallet)
+    dropped_at = loop().now_ms()
+    wallet.drop()
+    await advance(HOUR_MS)
 
-    async def main():
-        wallet, storage, store = await connected_store(reconnect=POLICY)
-        events = Recorder(store, *ALL_EVENTS)
-        refuse(wallet)
-        dropped_at = loop().now_ms()
-        wallet.drop()
-        await advance(HOUR_MS)
-
-        assert [t - dropped_at for t in events.times_of("reconnect:attempt")] == [1000, 3000, 7000, 12000, 17000]
-        assert [e.attempt for e in events.of("reconnect:attempt")] == [1, 2, 3, 4, 5]
-        assert [(e.attempt, e.delay_ms) for e in events.of("reconnect:scheduled")] == [
-            (1, 1000),
-            (2, 2000),
-            (3, 4000),
-            (4, 5000),
-            (5, 5000),
-        ]
-        (gaveup,) = events.of("reconnect:gaveup")
-        assert events.times_of("reconnect:gaveup") == [dropped_at + 17000]
-        assert gaveup.attempts == 5 and isinstance(gaveup.last_error, pysession.SessionError)
-        assert events.of("reconnect:succeeded") == []
-        state = store.get_snapshot()
-        assert state.status == "disconnected" and state.account is None
-        assert state.last_error is gaveup.last_error
-        assert storage.get_item(KEY) is None
-        assert methods(wallet).count("connect") == 1 + 5
-        assert loop().pending_timers() == 0
-
-    run(main)
+    assert [t - dropped_at for t in events.times_of("reconnect:attempt")] == [1000, 3000, 7000, 12000, 17000]
+    assert [e.attempt for e in events.of("reconnect:attempt")] == [1, 2, 3, 4, 5]
+    assert [(e.attempt, e.delay_ms) for e in events.of("reconnect:scheduled")] == [
+        (1, 1000),
+        (2, 2000),
+        (3, 4000),
+        (4, 5000),
+        (5, 5000),
+    ]
+    (gaveup,) = events.of("reconnect:gaveup")
+    assert events.times_of("reconnect:gaveup") == [dropped_at + 17000]
+    assert gaveup.attempts == 5 and isinstance(gaveup.last_error, pysession.SessionError)
+    assert events.of("reconnect:succeeded") == []
+    state = store.get_snapshot()
+    assert state.status == "disconnected" and state.account is None
+    assert state.last_error is gaveup.last_error
+    assert storage.get_item(KEY) is None
+    assert methods(wallet).count("connect") == 1 + 5
+    assert loop().pending_timers() == 0
 
 
-def test_the_store_keeps_the_session_while_it_reconnects(run):
+async def test_the_store_keeps_the_session_while_it_reconnects():
     """During backoff the app still shows who was connected, and the persisted session survives."""
-
-    async def main():
-        wallet, storage, store = await connected_store(reconnect=POLICY)
-        before = store.get_snapshot()
-        persisted = storage.get_item(KEY)
-        refuse_by_raising(wallet)
-        wallet.drop()
-        await advance(3500)
-        state = store.get_snapshot()
-        assert state.status == "reconnecting"
-        assert state.account == before.account and state.network_id == before.network_id
-        assert isinstance(state.last_error, pysession.SessionError)
-        assert storage.get_item(KEY) == persisted
-
-    run(main)
+    wallet, storage, store = await connected_store(reconnect=POLICY)
+    before = store.get_snapshot()
+    persisted = storage.get_item(KEY)
+    refuse_by_raising(wallet)
+    wallet.drop()
+    await advance(3500)
+    state = store.get_snapshot()
+    assert state.status == "reconnecting"
+    assert state.account == before.account and state.network_id == before.network_id
+    assert isinstance(state.last_error, pysession.SessionError)
+    assert storage.get_item(KEY) == persisted
 
 
-def test_success_after_failures_restores_the_session(run):
+async def test_success_after_failures_restores_the_session():
     """SCENARIO-5: the third attempt (at 7000 ms) succeeds; the store is connected again with no error."""
+    wallet, storage, store = await connected_store(reconnect=POLICY)
+    before = store.get_snapshot()
+    events = Recorder(store, *ALL_EVENTS)
+    failures = iter([RuntimeError("1"), RuntimeError("2")])
+    wallet.connect_error = lambda: next(failures, None)
+    dropped_at = loop().now_ms()
+    wallet.drop()
+    await advance(HOUR_MS)
 
-    async def main():
-        wallet, storage, store = await connected_store(reconnect=POLICY)
-        before = store.get_snapshot()
-        events = Recorder(store, *ALL_EVENTS)
-        failures = iter([RuntimeError("1"), RuntimeError("2")])
-        wallet.connect_error = lambda: next(failures, None)
-        dropped_at = loop().now_ms()
-        wallet.drop()
-        await advance(HOUR_MS)
-
-        (succeeded,) = events.of("reconnect:succeeded")
-        assert succeeded.attempt == 3
-        assert events.times_of("reconnect:succeeded") == [dropped_at + 7000]
-        assert [e.attempt for e in events.of("reconnect:attempt")] == [1, 2, 3]
-        assert events.of("reconnect:gaveup") == []
-        state = store.get_snapshot()
-        assert state.status == "connected" and state.last_error is None
-        assert state.account == before.account and state.network_id == before.network_id
-        assert storage.get_item(KEY) is not None
-        assert loop().pending_timers() == 0
-
-    run(main)
+    (succeeded,) = events.of("reconnect:succeeded")
+    assert succeeded.attempt == 3
+    assert events.times_of("reconnect:succeeded") == [dropped_at + 7000]
+    assert [e.attempt for e in events.of("reconnect:attempt")] == [1, 2, 3]
+    assert events.of("reconnect:gaveup") == []
+    state = store.get_snapshot()
+    assert state.status == "connected" and state.last_error is None
+    assert state.account == before.account and state.network_id == before.network_id
+    assert storage.get_item(KEY) is not None
+    assert loop().pending_timers() == 0
 
 
-def test_the_counter_starts_over_after_a_successful_reconnect(run):
+async def test_the_counter_starts_over_after_a_successful_reconnect():
     """A second outage gets the full budget again, starting from the base delay."""
-
-    async def main():
-        wallet, _, store = await connected_store(reconnect=POLICY)
-        events = Recorder(store, "reconnect:scheduled")
-        failures = iter([RuntimeError("1")])
-        wallet.connect_error = lambda: next(failures, None)
-        wallet.drop()
-        await advance(HOUR_MS)
-        assert store.get_snapshot().status == "connected"
-        wallet.drop()
-        await advance(HOUR_MS)
-        assert [(e.attempt, e.delay_ms) for e in events.events] == [(1, 1000), (2, 2000), (1, 1000)]
-
-    run(main)
+    wallet, _, store = await connected_store(reconnect=POLICY)
+    events = Recorder(store, "reconnect:scheduled")
+    failures = iter([RuntimeError("1")])
+    wallet.connect_error = lambda: next(failures, None)
+    wallet.drop()
+    await advance(HOUR_MS)
+    assert store.get_snapshot().status == "connected"
+    wallet.drop()
+    await advance(HOUR_MS)
+    assert [(e.attempt, e.delay_ms) for e in events.events] == [(1, 1000), (2, 2000), (1, 1000)]
 
 
-def test_a_wallet_that_comes_back_on_its_own_ends_the_backoff(run):
+async def test_a_wallet_that_comes_back_on_its_own_ends_the_backoff():
     """If the wallet reconnects before the next attempt, the store is connected and stops retrying."""
-
-    async def main():
-        wallet, _, store = await connected_store(reconnect=POLICY)
-        events = Recorder(store, *ALL_EVENTS)
-        wallet.drop()
-        await advance(500)
-        wallet.set_connected(True)
-        await advance(HOUR_MS)
-        assert store.get_snapshot().status == "connected"
-        assert events.of("reconnect:attempt") == []
-        assert len(events.of("reconnect:succeeded")) == 1
-        assert loop().pending_timers() == 0
-
-    run(main)
+    wallet, _, store = await connected_store(reconnect=POLICY)
+    events = Recorder(store, *ALL_EVENTS)
+    wallet.drop()
+    await advance(500)
+    wallet.set_connected(True)
+    await advance(HOUR_MS)
+    assert store.get_snapshot().status == "connected"
+    assert events.of("reconnect:attempt") == []
+    assert len(events.of("reconnect:succeeded")) == 1
+    assert loop().pending_timers() == 0
 
 
-def test_manual_disconnect_mid_backoff_cancels_the_retries(run):
+async def test_manual_disconnect_mid_backoff_cancels_the_retries():
     """SCENARIO-6: the user's disconnect during backoff is final; no attempt follows, no gaveup either."""
-
-    async def main():
-        wallet, storage, store = await connected_store(reconnect=POLICY)
-        events = Recorder(store, *ALL_EVENTS)
-        refuse_by_raising(wallet)
-        wallet.drop()
-        await advance(1500)
-        assert [e.attempt for e in events.of("reconnect:attempt")] == [1]
-        await store.disconnect()
-        await advance(HOUR_MS)
-        assert [e.attempt for e in events.of("reconnect:attempt")] == [1]
-        assert events.of("reconnect:gaveup") == []
-        assert store.get_snapshot() == pysession.SessionState()
-        assert storage.get_item(KEY) is None
-        assert loop().pending_timers() == 0
-
-    run(main)
+    wallet, storage, store = await connected_store(reconnect=POLICY)
+    events = Recorder(store, *ALL_EVENTS)
+    refuse_by_raising(wallet)
+    wallet.drop()
+    await advance(1500)
+    assert [e.attempt for e in events.of("reconnect:attempt")] == [1]
+    await store.disconnect()
+    await advance(HOUR_MS)
+    assert [e.attempt for e in events.of("reconnect:attempt")] == [1]
+    assert events.of("reconnect:gaveup") == []
+    assert store.get_snapshot() == pysession.SessionState()
+    assert storage.get_item(KEY) is None
+    assert loop().pending_timers() == 0
 
 
-def test_after_giving_up_the_user_can_connect_again(run):
+async def test_after_giving_up_the_user_can_connect_again():
     """gaveup is terminal for the automatic path only; a manual connect still works."""
-
-    async def main():
-        wallet, _, store = await connected_store(reconnect=pysession.RetryPolicy(base_delay_ms=10, max_attempts=1))
-        refuse_by_raising(wallet)
-        wallet.drop()
-        await advance(HOUR_MS)
-        assert store.get_snapshot().status == "disconnected"
-        wallet.connect_error = None
-        assert (await store.connect()).status == "connected"
-
-    run(main)
+    wallet, _, store = await connected_store(reconnect=pysession.RetryPolicy(base_delay_ms=10, max_attempts=1))
+    refuse_by_raising(wallet)
+    wallet.drop()
+    await advance(HOUR_MS)
+    assert store.get_snapshot().status == "disconnected"
+    wallet.connect_error = None
+    assert (await store.connect()).status == "connected"
 
 
-def test_explicit_disconnect_never_schedules_a_reconnect(run):
+async def test_explicit_disconnect_never_schedules_a_reconnect():
     """The invariant: after disconnect() the wallet's own statusChanged(false) is not a transient drop."""
-
-    async def main():
-        wallet, _, store = await connected_store(reconnect=POLICY)
-        events = Recorder(store, *ALL_EVENTS)
-        await store.disconnect()
-        wallet.emit("statusChanged", {"connection": {"isConnected": False}})
-        await advance(HOUR_MS)
-        assert events.events == []
-        assert methods(wallet).count("connect") == 1
-        assert store.get_snapshot().status == "disconnected"
-        assert loop().pending_timers() == 0
-
-    run(main)
+    wallet, _, store = await connected_store(reconnect=POLICY)
+    events = Recorder(store, *ALL_EVENTS)
+    await store.disconnect()
+    wallet.emit("statusChanged", {"connection": {"isConnected": False}})
+    await advance(HOUR_MS)
+    assert events.events == []
+    assert methods(wallet).count("connect") == 1
+    assert store.get_snapshot().status == "disconnected"
+    assert loop().pending_timers() == 0
 
 
 @pytest.mark.parametrize("reconnect", [None, False])
-def test_without_a_policy_a_drop_ends_the_session(run, reconnect):
+async def test_without_a_policy_a_drop_ends_the_session(reconnect):
     """Reconnect is opt-in: with reconnect off a provider drop is simply a disconnect."""
-
-    async def main():
-        wallet, _, store = await connected_store(reconnect=reconnect)
-        events = Recorder(store, *ALL_EVENTS)
-        wallet.drop()
-        await advance(HOUR_MS)
-        assert events.events == []
-        assert store.get_snapshot().status == "disconnected"
-        assert methods(wallet).count("connect") == 1
-
-    run(main)
+    wallet, _, store = await connected_store(reconnect=reconnect)
+    events = Recorder(store, *ALL_EVENTS)
+    wallet.drop()
+    await advance(HOUR_MS)
+    assert events.events == []
+    assert store.get_snapshot().status == "disconnected"
+    assert methods(wallet).count("connect") == 1
 
 
-def test_reconnect_true_uses_the_default_policy(run):
-    async def main():
-        wallet, _, store = await connected_store(reconnect=True)
-        events = Recorder(store, "reconnect:scheduled")
-        wallet.drop()
-        assert events.events == [pysession.events.ReconnectScheduled(1, 500)]
-        assert pysession.DEFAULT_RETRY_POLICY == pysession.RetryPolicy(500, 2, 30_000, 5, False)
-
-    run(main)
+async def test_reconnect_true_uses_the_default_policy():
+    wallet, _, store = await connected_store(reconnect=True)
+    events = Recorder(store, "reconnect:scheduled")
+    wallet.drop()
+    assert events.events == [pysession.events.ReconnectScheduled(1, 500)]
+    assert pysession.DEFAULT_RETRY_POLICY == pysession.RetryPolicy(500, 2, 30_000, 5, False)
 
 
-def test_jittered_delays_stay_within_half_and_full(run):
+async def test_jittered_delays_stay_within_half_and_full():
     """With jitter on, each scheduled delay is in [50%, 100%] of the capped exponential delay."""
-
-    async def main():
-        wallet, _, store = await connected_store(
-            reconnect=pysession.RetryPolicy(base_delay_ms=1000, max_delay_ms=5000, max_attempts=8, jitter=True)
-        )
-        events = Recorder(store, "reconnect:scheduled")
-        refuse_by_raising(wallet)
-        wallet.drop()
-        await advance(HOUR_MS)
-        capped = [1000, 2000, 4000, 5000, 5000, 5000, 5000, 5000]
-        delays = [e.delay_ms for e in events.events]
-        assert len(delays) == 8
-        assert all(full // 2 <= delay <= full for delay, full in zip(delays, capped))
-
-    run(main)
+    wallet, _, store = await connected_store(
+        reconnect=pysession.RetryPolicy(base_delay_ms=1000, max_delay_ms=5000, max_attempts=8, jitter=True)
+    )
+    events = Recorder(store, "reconnect:scheduled")
+    refuse_by_raising(wallet)
+    wallet.drop()
+    await advance(HOUR_MS)
+    capped = [1000, 2000, 4000, 5000, 5000, 5000, 5000, 5000]
+    delays = [e.delay_ms for e in events.events]
+    assert len(delays) == 8
+    assert all(full // 2 <= delay <= full for delay, full in zip(delays, capped))
 
 
 # -- compute_backoff_delay ------------------------------------------------------------
@@ -327,21 +284,17 @@ def test_reconnect_of_the_wrong_type_is_refused():
         make_store(MockWallet(), reconnect={"base_delay_ms": 500})
 
 
-def test_a_switch_during_an_outage_is_persisted_when_the_wallet_is_back(run):
+async def test_a_switch_during_an_outage_is_persisted_when_the_wallet_is_back():
     """The wallet came back on another party and network: a reload restores those, with no second invalidation."""
-
-    async def main():
-        wallet, storage, store = await connected_store(reconnect=POLICY)
-        wallet.drop()
-        wallet.party_id, wallet.network_id = "party::two", "canton:mainnet"
-        await advance(HOUR_MS)
-        assert store.get_snapshot().account.party_id == "party::two"
-        store.destroy()
-        invalidations = []
-        reloaded = make_store(wallet, storage=storage, on_invalidate=invalidations.append)
-        await reloaded.restore()
-        assert invalidations == []
-        envelope = json.loads(storage.get_item(KEY))
-        assert (envelope["account"]["partyId"], envelope["networkId"]) == ("party::two", "canton:mainnet")
-
-    run(main)
+    wallet, storage, store = await connected_store(reconnect=POLICY)
+    wallet.drop()
+    wallet.party_id, wallet.network_id = "party::two", "canton:mainnet"
+    await advance(HOUR_MS)
+    assert store.get_snapshot().account.party_id == "party::two"
+    store.destroy()
+    invalidations = []
+    reloaded = make_store(wallet, storage=storage, on_invalidate=invalidations.append)
+    await reloaded.restore()
+    assert invalidations == []
+    envelope = json.loads(storage.get_item(KEY))
+    assert (envelope["account"]["partyId"], envelope["networkId"]) == ("party::two", "canton:mainnet")

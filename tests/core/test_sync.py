@@ -34,98 +34,78 @@ def test_the_channel_is_named_per_wire_md(hub):
     assert hub.names == [CHANNEL, "partylayer.session.sync::no-origin::my.app"]
 
 
-def test_disconnect_in_one_tab_disconnects_the_other_without_echo(run, hub):
+async def test_disconnect_in_one_tab_disconnects_the_other_without_echo(hub):
     """SCENARIO-8: tab B ends up as if it had disconnected itself, and sends nothing back."""
-
-    async def main():
-        storage, [(_, a, channel_a), (wallet_b, b, channel_b)] = await two_tabs(hub)
-        events_b = Recorder(b, *ALL_EVENTS)
-        await a.disconnect()
-        await settle()
-        assert hub.messages_from(channel_a) == [{"v": 1, "kind": "disconnect"}]
-        assert b.get_snapshot() == pysession.SessionState()
-        assert hub.messages_from(channel_b) == []
-        assert events_b.events == []
-        assert "disconnect" not in [p["method"] for p in wallet_b.requests]
-        # B removes the entry too, after any write of its own: no late write brings the session back.
-        assert storage.writes == [(KEY, None), (KEY, None)]
-
-    run(main)
+    storage, [(_, a, channel_a), (wallet_b, b, channel_b)] = await two_tabs(hub)
+    events_b = Recorder(b, *ALL_EVENTS)
+    await a.disconnect()
+    await settle()
+    assert hub.messages_from(channel_a) == [{"v": 1, "kind": "disconnect"}]
+    assert b.get_snapshot() == pysession.SessionState()
+    assert hub.messages_from(channel_b) == []
+    assert events_b.events == []
+    assert "disconnect" not in [p["method"] for p in wallet_b.requests]
+    # B removes the entry too, after any write of its own: no late write brings the session back.
+    assert storage.writes == [(KEY, None), (KEY, None)]
 
 
-def test_a_party_switch_reaches_the_other_tab_without_echo(run, hub):
+async def test_a_party_switch_reaches_the_other_tab_without_echo(hub):
     """SCENARIO-9 across tabs: B applies the switch, tells its app, and neither posts nor persists it again."""
-
-    async def main():
-        invalidations = []
-        storage, [(wallet_a, _, channel_a), (_, b, channel_b)] = await two_tabs(hub, on_invalidate=invalidations.append)
-        events_b = Recorder(b, *ALL_EVENTS)
-        wallet_a.set_party("party::two")
-        await settle()
-        assert hub.messages_from(channel_a) == [{"v": 1, "kind": "party", "partyId": "party::two"}]
-        assert b.get_snapshot().account.party_id == "party::two"
-        assert b.get_snapshot().status == "connected"
-        assert events_b.events == [pysession.events.PartyChanged("party::mock-1", "party::two")]
-        assert pysession.InvalidationEvent("party:changed", "party::mock-1", "party::two") in invalidations
-        assert len(invalidations) == 2  # one per tab
-        assert hub.messages_from(channel_b) == []
-        assert len(storage.writes) == 1
-
-    run(main)
+    invalidations = []
+    storage, [(wallet_a, _, channel_a), (_, b, channel_b)] = await two_tabs(hub, on_invalidate=invalidations.append)
+    events_b = Recorder(b, *ALL_EVENTS)
+    wallet_a.set_party("party::two")
+    await settle()
+    assert hub.messages_from(channel_a) == [{"v": 1, "kind": "party", "partyId": "party::two"}]
+    assert b.get_snapshot().account.party_id == "party::two"
+    assert b.get_snapshot().status == "connected"
+    assert events_b.events == [pysession.events.PartyChanged("party::mock-1", "party::two")]
+    assert pysession.InvalidationEvent("party:changed", "party::mock-1", "party::two") in invalidations
+    assert len(invalidations) == 2  # one per tab
+    assert hub.messages_from(channel_b) == []
+    assert len(storage.writes) == 1
 
 
-def test_a_network_change_reaches_the_other_tab_without_echo(run, hub):
+async def test_a_network_change_reaches_the_other_tab_without_echo(hub):
     """SCENARIO-10 across tabs."""
-
-    async def main():
-        _, [(wallet_a, _, channel_a), (_, b, channel_b)] = await two_tabs(hub)
-        events_b = Recorder(b, *ALL_EVENTS)
-        wallet_a.set_network("canton:mainnet")
-        await settle()
-        assert hub.messages_from(channel_a) == [{"v": 1, "kind": "network", "networkId": "canton:mainnet"}]
-        assert b.get_snapshot().network_id == "canton:mainnet"
-        assert events_b.events == [pysession.events.NetworkChanged("canton:da-devnet", "canton:mainnet")]
-        assert hub.messages_from(channel_b) == []
-
-    run(main)
+    _, [(wallet_a, _, channel_a), (_, b, channel_b)] = await two_tabs(hub)
+    events_b = Recorder(b, *ALL_EVENTS)
+    wallet_a.set_network("canton:mainnet")
+    await settle()
+    assert hub.messages_from(channel_a) == [{"v": 1, "kind": "network", "networkId": "canton:mainnet"}]
+    assert b.get_snapshot().network_id == "canton:mainnet"
+    assert events_b.events == [pysession.events.NetworkChanged("canton:da-devnet", "canton:mainnet")]
+    assert hub.messages_from(channel_b) == []
 
 
-def test_three_tabs_settle_after_one_message(run, hub):
+async def test_three_tabs_settle_after_one_message(hub):
     """Loop safety: one switch is one message, however many tabs listen."""
-
-    async def main():
-        wallets, stores = [], []
-        for _ in range(3):
-            wallet = MockWallet()
-            store = make_store(wallet, broadcast=hub.options)
-            await store.connect()
-            wallets.append(wallet)
-            stores.append(store)
-        hub.posted.clear()
-        wallets[0].set_party("party::two")
-        await settle()
-        assert len(hub.posted) == 1
-        assert [s.get_snapshot().account.party_id for s in stores] == ["party::two"] * 3
-
-    run(main)
+    wallets, stores = [], []
+    for _ in range(3):
+        wallet = MockWallet()
+        store = make_store(wallet, broadcast=hub.options)
+        await store.connect()
+        wallets.append(wallet)
+        stores.append(store)
+    hub.posted.clear()
+    wallets[0].set_party("party::two")
+    await settle()
+    assert len(hub.posted) == 1
+    assert [s.get_snapshot().account.party_id for s in stores] == ["party::two"] * 3
 
 
-def test_a_disconnected_tab_ignores_party_and_network_messages(run, hub):
+async def test_a_disconnected_tab_ignores_party_and_network_messages(hub):
     """A tab that is not in a session has nothing to switch; it must not invent one."""
-
-    async def main():
-        _, [(wallet_a, _, _), (_, b, _)] = await two_tabs(hub)
-        await b.disconnect()
-        await settle()
-        before = b.get_snapshot()
-        events_b = Recorder(b, *ALL_EVENTS)
-        wallet_a.set_party("party::two")
-        wallet_a.set_network("canton:mainnet")
-        await settle()
-        assert b.get_snapshot() is before
-        assert events_b.events == []
-
-    run(main)
+    _, [(wallet_a, _, _), (_, b, _)] = await two_tabs(hub)
+    await b.disconnect()
+    await settle()
+    before = b.get_snapshot()
+    events_b = Recorder(b, *ALL_EVENTS)
+    wallet_a.set_party("party::two")
+    wallet_a.set_network("canton:mainnet")
+    await settle()
+    assert b.get_snapshot() is before
+    assert events_b.events == []
 
 
 GARBAGE = [
@@ -147,50 +127,39 @@ GARBAGE = [
 ]
 
 
-def test_malformed_messages_change_nothing(run, hub):
+async def test_malformed_messages_change_nothing(hub):
     """A buggy or hostile tab cannot end or alter a good session with messages outside WIRE.md."""
-
-    async def main():
-        _, [(_, a, _), _] = await two_tabs(hub)
-        before = a.get_snapshot()
-        events = Recorder(a, *ALL_EVENTS)
-        rogue = hub.factory(CHANNEL)
-        for data in GARBAGE:
-            rogue.post(data)
-        await settle()
-        assert a.get_snapshot() is before
-        assert events.events == []
-
-    run(main)
+    _, [(_, a, _), _] = await two_tabs(hub)
+    before = a.get_snapshot()
+    events = Recorder(a, *ALL_EVENTS)
+    rogue = hub.factory(CHANNEL)
+    for data in GARBAGE:
+        rogue.post(data)
+    await settle()
+    assert a.get_snapshot() is before
+    assert events.events == []
 
 
-def test_destroy_closes_the_channel(run, hub):
-    async def main():
-        _, [(wallet_a, _, _), (_, b, channel_b)] = await two_tabs(hub)
-        before = b.get_snapshot()
-        b.destroy()
-        assert channel_b.closed and channel_b not in hub.channels
-        wallet_a.set_party("party::two")
-        await settle()
-        assert b.get_snapshot() is before
-
-    run(main)
+async def test_destroy_closes_the_channel(hub):
+    _, [(wallet_a, _, _), (_, b, channel_b)] = await two_tabs(hub)
+    before = b.get_snapshot()
+    b.destroy()
+    assert channel_b.closed and channel_b not in hub.channels
+    wallet_a.set_party("party::two")
+    await settle()
+    assert b.get_snapshot() is before
 
 
-def test_broadcast_true_without_a_browser_is_single_tab(run):
+async def test_broadcast_true_without_a_browser_is_single_tab():
     """SCENARIO-11: no BroadcastChannel (CPython) is a graceful no-op; the store behaves as in one tab."""
-
-    async def main():
-        wallet = MockWallet()
-        store = make_store(wallet, broadcast=True)
-        events = Recorder(store, *ALL_EVENTS)
-        assert (await store.connect()).status == "connected"
-        wallet.set_party("party::two")
-        await store.disconnect()
-        assert [e.type for e in events.events] == ["party:changed"]
-        assert store.get_snapshot() == pysession.SessionState()
-
-    run(main)
+    wallet = MockWallet()
+    store = make_store(wallet, broadcast=True)
+    events = Recorder(store, *ALL_EVENTS)
+    assert (await store.connect()).status == "connected"
+    wallet.set_party("party::two")
+    await store.disconnect()
+    assert [e.type for e in events.events] == ["party:changed"]
+    assert store.get_snapshot() == pysession.SessionState()
 
 
 def test_open_sync_channel_outside_a_browser_names_what_is_missing():
@@ -198,21 +167,18 @@ def test_open_sync_channel_outside_a_browser_names_what_is_missing():
         open_sync_channel(KEY)
 
 
-def test_a_factory_that_returns_none_gives_an_inactive_channel(run):
-    async def main():
-        names = []
+async def test_a_factory_that_returns_none_gives_an_inactive_channel():
+    names = []
 
-        def factory(name):
-            names.append(name)
+    def factory(name):
+        names.append(name)
 
-        channel = open_sync_channel(KEY, BroadcastOptions(channel_factory=factory), origin="https://dapp.example")
-        assert channel.active is False
-        assert names == ["partylayer.session.sync::https://dapp.example::partylayer.session.connected"]
-        store = make_store(broadcast=BroadcastOptions(channel_factory=factory))
-        assert (await store.connect()).status == "connected"
-        await store.disconnect()
-
-    run(main)
+    channel = open_sync_channel(KEY, BroadcastOptions(channel_factory=factory), origin="https://dapp.example")
+    assert channel.active is False
+    assert names == ["partylayer.session.sync::https://dapp.example::partylayer.session.connected"]
+    store = make_store(broadcast=BroadcastOptions(channel_factory=factory))
+    assert (await store.connect()).status == "connected"
+    await store.disconnect()
 
 
 def test_a_factory_that_raises_gives_single_tab_behaviour(run):
