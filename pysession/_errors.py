@@ -13,9 +13,30 @@ its ``__cause__``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 
 class SessionError(Exception):
     """Base class of every error pysession reports."""
+
+    @classmethod
+    def caused_by(cls, message: str, cause: BaseException | None) -> SessionError:
+        """``message: cause``, with ``cause`` as ``__cause__``; a ``SessionError`` cause is kept as it is."""
+        if isinstance(cause, SessionError):
+            return cause
+        error = cls(f"{message}: {cause}" if cause is not None else message)
+        error.__cause__ = cause
+        return error
+
+
+@contextmanager
+def reported(report: Callable[[str, Exception], None], message: str) -> Iterator[None]:
+    """Hand a failure of the block to ``report`` (it lands in ``last_error``) instead of raising it."""
+    try:
+        yield
+    except Exception as exc:
+        report(message, exc)
 
 
 class QueueFullError(SessionError):
@@ -29,8 +50,9 @@ class QueueFullError(SessionError):
 class ReauthFailedError(SessionError):
     """Raised for queued operations when ``on_reauth_required`` failed; the hook's error is the cause."""
 
-    def __init__(self) -> None:
+    def __init__(self, cause: BaseException | None = None) -> None:
         super().__init__("re-authentication failed; queued operation dropped")
+        self.__cause__ = cause
 
 
 class SessionExpiredError(SessionError):

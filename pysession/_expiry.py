@@ -1,4 +1,4 @@
-"""Expiry options and the bounded queue that holds operations while re-auth runs."""
+"""Expiry: its options, the timer of the session's deadline, and the re-auth gate with its bounded queue."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from ._errors import QueueFullError, ReauthFailedError
 from ._retry import require_count, require_number
+from ._timers import Cancel, Timers
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,49 @@ class PendingQueue:
         while self._waiting:
             turn = self._waiting.popleft()
             if not turn.done():
-                error = ReauthFailedError()
-                error.__cause__ = cause
-                turn.set_exception(error)
+                turn.set_exception(ReauthFailedError(cause))
+
+
+class ExpiryTimer:
+    """Fires ``on_expired(expires_at)`` at the session's deadline (epoch ms); re-arming replaces it."""
+
+    def __init__(self, timers: Timers, on_expired: Callable[[int], None]) -> None:
+        self._timers = timers
+        self._on_expired = on_expired
+        self._timer: Cancel | None = None
+
+    def arm(self, expires_at: int | None) -> None:
+        self.cancel()
+        if expires_at is None:
+            return
+
+        def fire() -> None:
+            self._timer = None
+            self._on_expired(expires_at)
+
+        self._timer = self._timers.call_later(max(expires_at - self._timers.now_ms(), 0), fire)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer()
+            self._timer = None
+
+
+class ReauthGate:
+    """While ``on_reauth_required`` runs, ``enqueue`` waits here; the hook's outcome lets all go or fails all."""
+
+    def __init__(self, queue_size: int) -> None:
+        self.active = False
+        self._queue = PendingQueue(queue_size)
+
+    async def wait(self) -> None:
+        if self.active:
+            await self._queue.wait_turn()
+
+    def open(self) -> None:
+        self.active = False
+        self._queue.resume()
+
+    def fail(self, cause: BaseException | None) -> None:
+        self.active = False
+        self._queue.fail(cause)

@@ -1,4 +1,4 @@
-"""Backoff math for automatic reconnect: pure, so the exact offsets are testable."""
+"""Automatic reconnect: the backoff math (pure, so the exact offsets are testable) and its timer."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from ._timers import Cancel, Timers
 
 
 def _require(condition: bool, message: str) -> None:
@@ -58,3 +60,41 @@ def compute_backoff_delay(policy: RetryPolicy, attempt: int, rand: Callable[[], 
     if policy.jitter:
         delay *= 0.5 + 0.5 * rand()
     return math.floor(delay + 0.5)
+
+
+class Backoff:
+    """One reconnect run: its attempt count and the timer of its next attempt."""
+
+    def __init__(self, policy: RetryPolicy, timers: Timers) -> None:
+        self.policy = policy
+        self.attempt = 0
+        self._timers = timers
+        self._timer: Cancel | None = None
+
+    @property
+    def running(self) -> bool:
+        """Between a drop and its outcome: an attempt is waiting or under way."""
+        return self._timer is not None or self.attempt > 0
+
+    @property
+    def spent(self) -> bool:
+        return self.attempt >= self.policy.max_attempts
+
+    def schedule(self, run: Callable[[int], None]) -> tuple[int, int]:
+        """Arm the next attempt; returns it and its delay (ms)."""
+        attempt = self.attempt + 1
+        delay = compute_backoff_delay(self.policy, attempt)
+
+        def fire() -> None:
+            self._timer = None
+            self.attempt = attempt
+            run(attempt)
+
+        self._timer = self._timers.call_later(delay, fire)
+        return attempt, delay
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer()
+            self._timer = None
+        self.attempt = 0

@@ -86,15 +86,14 @@ async def test_the_next_good_event_still_applies_after_a_bad_one():
 
 
 @pytest.mark.parametrize("answer", [returns({"partyId": "x"}), returns("alice"), returns([{"partyId": None}])])
-async def test_connect_with_garbage_accounts_fails_cleanly(answer):
-    """A wallet that answers listAccounts with the wrong shape gives a failed connect, not an exception."""
+async def test_connect_ends_connected_once_connect_resolves_whatever_listaccounts_answers(answer):
+    """The original's rule: a follow-up request that answers garbage never fails the connect; no account is made up."""
     wallet = ScriptedWallet(connected=True)
     wallet.script["connect"] = returns(None)
     wallet.script["listAccounts"] = answer
     state = await make_store(wallet).connect()
-    assert state.status == "disconnected" and state.account is None
-    assert isinstance(state.last_error, pysession.SessionError)
-    assert isinstance(state.last_error.__cause__, ValueError)
+    assert state.status == "connected" and state.account is None and state.accounts == ()
+    assert state.last_error is None
 
 
 async def test_a_request_that_raises_something_odd_is_still_contained():
@@ -181,8 +180,8 @@ async def test_a_garbage_status_answer_on_restore_keeps_the_entry(answer):
     assert storage.get_item(KEY) == "1"
 
 
-async def test_garbage_accounts_on_restore_fall_back_to_the_persisted_ones():
-    """The wallet says connected but lists garbage: the persisted accounts carry the session."""
+async def test_garbage_accounts_on_restore_mean_no_accounts_and_the_stored_party_is_never_shown():
+    """The original's rule: a listAccounts error on restore means no accounts; the live values replace the stored."""
     storage = pysession.MemoryStorage()
     first = make_store(MockWallet(), storage=storage)
     await first.connect()
@@ -190,22 +189,25 @@ async def test_garbage_accounts_on_restore_fall_back_to_the_persisted_ones():
     first.destroy()
     wallet = ScriptedWallet(connected=True)
     wallet.script["listAccounts"] = returns("garbage")
+    assert before.account is not None
     state = await make_store(wallet, storage=storage).restore()
     assert state.status == "connected"
-    assert state.account == before.account and state.accounts == before.accounts
+    assert state.account is None and state.accounts == ()
 
 
 @pytest.mark.parametrize("raw", [42, b"1", {"version": 1, "accounts": []}, ["1"], 1.0])
-async def test_storage_returning_garbage_types_reads_as_nothing_persisted(raw):
-    """A storage adapter that hands back non-strings is treated like a corrupt entry: cleared, no raise."""
+async def test_storage_returning_garbage_types_is_removed_and_the_wallet_is_still_asked(raw):
+    """A storage adapter that hands back non-strings is treated like a corrupt entry: cleared, no raise;
+    the original's rule: the wallet is asked anyway, and a connected one restores a fresh session."""
     storage = RecordingStorage()
     storage.items[KEY] = raw
     assert await pysession.restore_session(storage, KEY) is None
     assert KEY not in storage.items
     storage.items[KEY] = raw
     state = await make_store(MockWallet(connected=True), storage=storage).restore()
-    assert state.status == "disconnected"
-    assert KEY not in storage.items
+    assert state.status == "connected"
+    assert storage.writes[0] == (KEY, None)
+    assert pysession.decode_session_envelope(storage.items[KEY]).account == state.account
 
 
 class BrokenStorage(AsyncStorage):
@@ -238,10 +240,22 @@ async def test_async_storage_that_fails_to_write_keeps_the_session_and_reports()
     assert isinstance(state.last_error.__cause__, OSError)
 
 
-async def test_async_storage_that_fails_to_read_keeps_the_entry():
+async def test_async_storage_that_fails_to_read_counts_as_nothing_stored_and_the_wallet_is_asked():
+    """The original's rule: a failed read is no reason to skip the wallet; a connected one restores."""
     storage = BrokenStorage("get_item")
     storage.items[KEY] = "1"
-    state = await make_store(MockWallet(connected=True), storage=storage).restore()
+    wallet = MockWallet(connected=True)
+    state = await make_store(wallet, storage=storage).restore()
+    assert [p["method"] for p in wallet.requests][0] == "status"
+    assert state.status == "connected" and state.account is not None
+
+
+async def test_async_storage_that_fails_to_read_keeps_the_entry_when_the_wallet_cannot_answer():
+    storage = BrokenStorage("get_item")
+    storage.items[KEY] = "1"
+    wallet = ScriptedWallet(connected=True)
+    wallet.script["status"] = raises(RuntimeError("wallet locked"))
+    state = await make_store(wallet, storage=storage).restore()
     assert state.status == "disconnected"
     assert isinstance(state.last_error, pysession.SessionError)
     assert storage.items[KEY] == "1"
@@ -259,7 +273,7 @@ async def test_a_failing_remove_of_a_bad_entry_does_not_raise():
     storage = BrokenStorage("remove_item")
     storage.items[KEY] = "{corrupt"
     assert await pysession.restore_session(storage, KEY) is None
-    state = await make_store(MockWallet(connected=True), storage=storage).restore()
+    state = await make_store(MockWallet(connected=False), storage=storage).restore()
     assert state.status == "disconnected"
 
 
@@ -334,12 +348,13 @@ async def test_enqueue_refuses_a_non_callable():
         await store.enqueue("submit")
 
 
-async def test_persisted_envelope_with_garbage_account_fields_is_cleared_not_trusted():
-    """Tampered storage: an envelope whose account has wrong types is refused before the wallet is asked."""
+async def test_persisted_envelope_with_garbage_account_fields_is_cleared_and_the_wallet_still_asked():
+    """Tampered storage: an envelope whose account has wrong types is removed; the original's rule: the wallet is
+    still asked, and a wallet that is not connected leaves nothing stored."""
     storage = pysession.MemoryStorage()
     bad = mock_account("party::x", "canton:x") | {"hasPreapproval": "yes"}
     storage.set_item(KEY, json.dumps({"version": 1, "account": bad, "accounts": [bad], "connectedAt": 1}))
-    wallet = MockWallet(connected=True)
+    wallet = MockWallet(connected=False)
     state = await make_store(wallet, storage=storage).restore()
     assert state.status == "disconnected" and storage.get_item(KEY) is None
-    assert wallet.requests == []
+    assert [p["method"] for p in wallet.requests] == ["status"]

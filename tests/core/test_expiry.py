@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 import json
 
 import pytest
@@ -51,8 +52,9 @@ async def test_no_ttl_means_no_expires_at_and_no_timer():
     assert loop().pending_timers() == 0
 
 
-async def test_expiry_emits_calls_the_hook_keeps_the_session_and_resumes():
-    """SCENARIO-4: at the deadline session:expired fires, the hook runs with the session intact, then it resumes."""
+async def test_expiry_emits_calls_the_hook_shows_reconnecting_while_it_runs_and_resumes():
+    """SCENARIO-4: at the deadline session:expired fires; by the original's rule the store shows reconnecting,
+    account and network kept, while the hook runs; then connected again, re-armed."""
     hook = Hook()
     storage, store = await expiring_store(hook)
     events = Recorder(store, *ALL_EVENTS)
@@ -62,12 +64,12 @@ async def test_expiry_emits_calls_the_hook_keeps_the_session_and_resumes():
     assert events.events == [pysession.events.SessionExpired(EPOCH_MS + TTL)]
     assert events.times == [TTL]
     assert hook.contexts == [pysession.ReauthContext(reason="expired", expired_at=EPOCH_MS + TTL)]
-    assert store.get_snapshot() is before
+    assert store.get_snapshot() == replace(before, status="reconnecting")
 
     await advance(5_000)
     hook.outcome.set_result(None)
     await settle()
-    assert store.get_snapshot() is before
+    assert store.get_snapshot() == before
     envelope = json.loads(storage.get_item(KEY))
     assert envelope["expiresAt"] == EPOCH_MS + TTL + 5_000 + TTL
 
@@ -255,8 +257,9 @@ def test_expiry_of_the_wrong_type_is_refused():
         make_store(MockWallet(), expiry={"ttl_ms": 1000})
 
 
-async def test_a_session_that_expires_during_an_outage_keeps_expiring():
-    """The TTL must still bound the session after a re-auth that happened while the wallet was away."""
+async def test_after_a_successful_backoff_the_expiry_is_rearmed_for_a_full_ttl():
+    """The original's rule: a drop ends the session (its expiry with it); the session the wallet comes back
+    with expires a full ttl_ms after the reconnect, and keeps expiring."""
     contexts = []
     wallet = MockWallet()
     store = make_store(
@@ -268,11 +271,12 @@ async def test_a_session_that_expires_during_an_outage_keeps_expiring():
     await store.connect()
     await advance(TTL - 2_000)
     wallet.drop()
+    wallet.connected = True  # back without a word: the attempt 5 s after the drop finds it
     await advance(10 * TTL)
     assert events.times_of("reconnect:succeeded") == [TTL + 3_000]
     expired = events.times_of("session:expired")
-    assert expired[0] == TTL
-    assert len(expired) >= 2 and expired[1] <= TTL + 3_000 + TTL
+    assert expired[:2] == [TTL + 3_000 + TTL, TTL + 3_000 + 2 * TTL]
+    assert len(contexts) == len(expired)
 
 
 async def test_a_late_reauth_failure_does_not_end_a_newer_session():

@@ -68,15 +68,30 @@ async def test_the_marker_is_restored_too():
     assert storage.get_item(KEY) == "1"
 
 
-async def test_nothing_persisted_means_no_wallet_prompt():
-    """A first visit restores to disconnected without asking the wallet anything."""
+async def test_restore_always_asks_the_wallet_and_a_first_visit_to_a_trusting_wallet_restores():
+    """The original's rule: nothing stored, the wallet already trusts the site: connected, and persisted once."""
     wallet = MockWallet(connected=True)
-    store = make_store(wallet)
+    storage = RecordingStorage()
+    store = make_store(wallet, storage=storage)
+    seen = statuses(store)
+    state = await store.restore()
+    assert seen == ["reconnecting", "connected"]
+    assert state.account.party_id == "party::mock-1" and state.network_id == "canton:da-devnet"
+    assert methods(wallet) == ["status", "listAccounts"]
+    assert [key for key, _ in storage.writes] == [KEY]
+    assert pysession.decode_session_envelope(storage.items[KEY]).account == state.account
+
+
+async def test_restore_with_nothing_stored_and_a_disconnected_wallet_asks_and_writes_nothing():
+    wallet = MockWallet(connected=False)
+    storage = RecordingStorage()
+    store = make_store(wallet, storage=storage)
     seen = statuses(store)
     state = await store.restore()
     assert seen == ["reconnecting", "disconnected"]
     assert state == pysession.SessionState()
-    assert wallet.requests == []
+    assert methods(wallet) == ["status"]
+    assert storage.writes == []
 
 
 @pytest.mark.parametrize("persisted", ["1", envelope()])
@@ -129,15 +144,26 @@ async def test_restore_session_answers_none_and_removes_a_bad_entry(raw):
 
 
 @pytest.mark.parametrize("raw", BAD_ENTRIES.values(), ids=BAD_ENTRIES.keys())
-async def test_the_store_discards_a_bad_entry_without_asking_the_wallet(raw):
-    """SCENARIO-3 through the store: disconnected, entry cleared, and no status probe for garbage."""
+async def test_the_store_removes_a_bad_entry_and_still_asks_the_wallet(raw):
+    """SCENARIO-3 through the store, by the original's rule: the entry is removed, the wallet still asked."""
     storage = pysession.MemoryStorage()
     storage.set_item(KEY, raw)
-    wallet = MockWallet(connected=True)
+    wallet = MockWallet(connected=False)
     state = await make_store(wallet, storage=storage).restore()
     assert state.status == "disconnected" and state.account is None
     assert storage.get_item(KEY) is None
-    assert wallet.requests == []
+    assert methods(wallet) == ["status"]
+
+
+@pytest.mark.parametrize("raw", BAD_ENTRIES.values(), ids=BAD_ENTRIES.keys())
+async def test_a_bad_entry_is_replaced_by_the_live_session_when_the_wallet_is_connected(raw):
+    storage = RecordingStorage()
+    storage.items[KEY] = raw
+    wallet = MockWallet(connected=True)
+    state = await make_store(wallet, storage=storage).restore()
+    assert state.status == "connected" and state.account.party_id == "party::mock-1"
+    assert storage.writes[0] == (KEY, None) and len(storage.writes) == 2
+    assert pysession.decode_session_envelope(storage.items[KEY]).account == state.account
 
 
 async def test_restore_session_returns_a_good_snapshot_and_keeps_it():
@@ -179,14 +205,13 @@ async def test_a_failed_read_does_not_remove_the_entry():
     assert await pysession.restore_session(storage, KEY, now=EPOCH_MS) is None
     assert storage.items[KEY] == envelope()
 
-    store = make_store(MockWallet(connected=True), storage=storage)
+    store = make_store(MockWallet(connected=False), storage=storage)
     state = await store.restore()
     assert state.status == "disconnected"
-    assert isinstance(state.last_error, pysession.SessionError)
-    assert isinstance(state.last_error.__cause__, OSError)
     assert storage.items[KEY] == envelope()
 
-    assert (await store.restore()).status == "connected"
+    connected = make_store(MockWallet(connected=True), storage=FlakyStorage(failures=1))
+    assert (await connected.restore()).status == "connected"
 
 
 async def test_a_failed_status_probe_keeps_the_entry():

@@ -302,7 +302,7 @@ STORED = st.one_of(
 )
 
 
-def test_a_restore_over_any_stored_text_never_raises_and_never_trusts_a_bad_one(run):
+def test_a_restore_over_any_stored_text_never_raises_and_always_asks_the_wallet(run):
     """Whatever is stored: restore never raises; a bad entry is removed; a readable one survives a live wallet."""
     tried = 0
 
@@ -316,11 +316,9 @@ def test_a_restore_over_any_stored_text_never_raises_and_never_trusts_a_bad_one(
             storage = pysession.MemoryStorage()
             storage.set_item(KEY, raw)
             state = await make_store(MockWallet(connected=True), storage=storage).restore()
-            readable = raw == "1" or pysession.decode_session_envelope(raw) is not None
-            if readable:
-                assert state.status == "connected" and storage.get_item(KEY) is not None
-            else:
-                assert state.status == "disconnected" and storage.get_item(KEY) is None
+            # The original's rule: the wallet is asked whatever is stored; a bad entry gives way to the live session.
+            assert state.status == "connected"
+            assert pysession.decode_session_envelope(storage.get_item(KEY)).account == state.account
 
         run(main)
 
@@ -381,7 +379,7 @@ def test_any_wallet_answer_is_contained_and_an_unreadable_status_keeps_the_sessi
                 or (isinstance(answer.get("connection"), dict) and answer["connection"].get("isConnected") is False)
             )
             if action == "restore" and not (method == "status" and status_says_no):
-                assert storage.get_item(KEY) == "1", "an unreadable answer is not a wallet saying no"
+                assert storage.get_item(KEY) is not None, "an unreadable answer is not a wallet saying no"
 
         run(main)
 

@@ -15,9 +15,11 @@ from .support import (
     Recorder,
     ScriptedWallet,
     advance,
+    ChannelHub,
     loop,
     make_store,
     methods,
+    raises,
     returns,
 )
 
@@ -26,11 +28,24 @@ HOUR_MS = 3_600_000
 
 
 def refuse_by_raising(wallet: ScriptedWallet) -> None:
-    wallet.connect_error = RuntimeError("wallet unreachable")
+    """Each attempt's status request fails (the extension is unreachable)."""
+    wallet.script["status"] = raises(RuntimeError("wallet unreachable"))
 
 
 def refuse_by_answer(wallet: ScriptedWallet) -> None:
-    wallet.script["connect"] = returns({"connection": {"isConnected": False}})
+    """Each attempt's status request answers "not connected" (the wallet stays down)."""
+
+
+def come_back_at_attempt(wallet: ScriptedWallet, attempt: int) -> None:
+    """The wallet is back, without a word, when attempt ``attempt`` asks for its status."""
+    asked = []
+
+    async def status():
+        asked.append(1)
+        wallet.connected = len(asked) >= attempt
+        return wallet.status()
+
+    wallet.script["status"] = status
 
 
 async def connected_store(**options):
@@ -68,32 +83,36 @@ async def test_refusing_provider_is_retried_at_exact_offsets_then_given_up(refus
     assert state.status == "disconnected" and state.account is None
     assert state.last_error is gaveup.last_error
     assert storage.get_item(KEY) is None
-    assert methods(wallet).count("connect") == 1 + 5
+    assert methods(wallet) == ["connect"] + ["status"] * 5
     assert loop().pending_timers() == 0
 
 
-async def test_the_store_keeps_the_session_while_it_reconnects():
-    """During backoff the app still shows who was connected, and the persisted session survives."""
+async def test_a_drop_shows_disconnected_cleared_then_reconnecting_and_keeps_the_stored_entry():
+    """The original's rule: the old party is not shown as active during the outage; the stored session survives."""
     wallet, storage, store = await connected_store(reconnect=POLICY)
-    before = store.get_snapshot()
+    seen = []
+    store.subscribe(lambda: seen.append(store.get_snapshot()))
     persisted = storage.get_item(KEY)
     refuse_by_raising(wallet)
     wallet.drop()
+    assert [(s.status, s.account, s.network_id) for s in seen] == [
+        ("disconnected", None, None),
+        ("reconnecting", None, None),
+    ]
     await advance(3500)
     state = store.get_snapshot()
-    assert state.status == "reconnecting"
-    assert state.account == before.account and state.network_id == before.network_id
+    assert state.status == "reconnecting" and state.account is None and state.accounts == ()
     assert isinstance(state.last_error, pysession.SessionError)
     assert storage.get_item(KEY) == persisted
 
 
 async def test_success_after_failures_restores_the_session():
-    """SCENARIO-5: the third attempt (at 7000 ms) succeeds; the store is connected again with no error."""
+    """SCENARIO-5: the third attempt (at 7000 ms) finds the wallet back; connected again with no error,
+    by the original's rule asking only status and listAccounts, never connect."""
     wallet, storage, store = await connected_store(reconnect=POLICY)
     before = store.get_snapshot()
     events = Recorder(store, *ALL_EVENTS)
-    failures = iter([RuntimeError("1"), RuntimeError("2")])
-    wallet.connect_error = lambda: next(failures, None)
+    come_back_at_attempt(wallet, 3)
     dropped_at = loop().now_ms()
     wallet.drop()
     await advance(HOUR_MS)
@@ -108,20 +127,21 @@ async def test_success_after_failures_restores_the_session():
     assert state.account == before.account and state.network_id == before.network_id
     assert storage.get_item(KEY) is not None
     assert loop().pending_timers() == 0
+    assert methods(wallet) == ["connect", "status", "status", "status", "listAccounts"]
 
 
 async def test_the_counter_starts_over_after_a_successful_reconnect():
     """A second outage gets the full budget again, starting from the base delay."""
     wallet, _, store = await connected_store(reconnect=POLICY)
     events = Recorder(store, "reconnect:scheduled")
-    failures = iter([RuntimeError("1")])
-    wallet.connect_error = lambda: next(failures, None)
+    come_back_at_attempt(wallet, 2)
     wallet.drop()
     await advance(HOUR_MS)
     assert store.get_snapshot().status == "connected"
+    come_back_at_attempt(wallet, 2)
     wallet.drop()
     await advance(HOUR_MS)
-    assert [(e.attempt, e.delay_ms) for e in events.events] == [(1, 1000), (2, 2000), (1, 1000)]
+    assert [(e.attempt, e.delay_ms) for e in events.events] == [(1, 1000), (2, 2000), (1, 1000), (2, 2000)]
 
 
 async def test_a_wallet_that_comes_back_on_its_own_ends_the_backoff():
@@ -284,13 +304,20 @@ def test_reconnect_of_the_wrong_type_is_refused():
         make_store(MockWallet(), reconnect={"base_delay_ms": 500})
 
 
-async def test_a_switch_during_an_outage_is_persisted_when_the_wallet_is_back():
-    """The wallet came back on another party and network: a reload restores those, with no second invalidation."""
-    wallet, storage, store = await connected_store(reconnect=POLICY)
+async def test_a_switch_during_an_outage_is_taken_as_it_is_and_persisted_when_the_wallet_is_back():
+    """The original's rule: the wallet came back on another party and network; the store takes the live values
+    as they are (no switch event, no invalidation, no tab message), and a reload restores those."""
+    invalidations, hub = [], ChannelHub()
+    wallet, storage, store = await connected_store(
+        reconnect=POLICY, on_invalidate=invalidations.append, broadcast=hub.options
+    )
+    events = Recorder(store, "party:changed", "network:changed")
     wallet.drop()
     wallet.party_id, wallet.network_id = "party::two", "canton:mainnet"
+    come_back_at_attempt(wallet, 1)
     await advance(HOUR_MS)
     assert store.get_snapshot().account.party_id == "party::two"
+    assert events.events == [] and invalidations == [] and hub.posted == []
     store.destroy()
     invalidations = []
     reloaded = make_store(wallet, storage=storage, on_invalidate=invalidations.append)

@@ -53,14 +53,13 @@ async def test_connect_failure_lands_disconnected_with_the_cause_and_never_raise
     assert state.last_error.__cause__ is rejection
 
 
-async def test_connect_answered_not_connected_is_a_failure():
-    """A wallet that answers connect with isConnected false has refused, even though nothing raised."""
+async def test_connect_ends_connected_once_the_request_resolves_whatever_its_answer():
+    """The original's rule: connect() is connected once the connect request resolves, whatever its answer's shape."""
     wallet = ScriptedWallet()
     wallet.script["connect"] = returns({"connection": {"isConnected": False}})
     store = make_store(wallet)
     state = await store.connect()
-    assert state.status == "disconnected"
-    assert isinstance(state.last_error, pysession.SessionError)
+    assert state.status == "connected" and state.last_error is None
 
 
 async def test_connect_reads_accounts_and_network_from_a_wallet_that_emits_no_events():
@@ -301,9 +300,8 @@ async def test_destroy_removes_every_provider_listener_and_timer():
     await store.connect()
     assert wallet.listener_count() == 3
     assert loop().pending_timers() == 1  # the expiry timer
-    wallet.connect_error = RuntimeError("down")
     wallet.drop()
-    assert loop().pending_timers() == 2  # the expiry and backoff timers
+    assert loop().pending_timers() == 1  # the backoff timer: the drop ended the session and its expiry
     store.destroy()
     store.destroy()
     assert wallet.listener_count() == 0
@@ -376,11 +374,14 @@ async def test_changes_on_a_destroyed_store_ends_at_once():
     assert await asyncio.wait_for(collect(), 1) == []
 
 
-async def test_no_subscriber_sees_connected_without_an_account():
-    """The wallet says connected before it lists accounts: a dApp reading the party once connected must find one."""
+async def test_connect_shows_connected_on_the_wallets_status_then_its_party():
+    """The original's rule: statusChanged(true) during connect shows connected at once; accountsChanged brings the party."""
     store = make_store(MockWallet(party_id="alice::1220"))
     seen = []
-    store.subscribe(lambda: seen.append((store.get_snapshot().status, store.get_snapshot().account)))
+    store.subscribe(lambda: seen.append((store.get_snapshot().status, _party(store.get_snapshot().account))))
     await store.connect()
-    assert all(account is not None for status, account in seen if status == "connected")
-    assert seen[-1][0] == "connected"
+    assert seen == [("connecting", None), ("connected", None), ("connected", "alice::1220")]
+
+
+def _party(account):
+    return account.party_id if account else None

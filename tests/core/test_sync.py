@@ -50,14 +50,15 @@ async def test_disconnect_in_one_tab_disconnects_the_other_without_echo(hub):
 
 
 async def test_a_party_switch_reaches_the_other_tab_without_echo(hub):
-    """SCENARIO-9 across tabs: B applies the switch, tells its app, and neither posts nor persists it again."""
+    """SCENARIO-9 across tabs: B tells its app, and neither posts nor persists it again; by the original's rule
+    B's account stays as it is when B does not list the new party (no account is made up)."""
     invalidations = []
     storage, [(wallet_a, _, channel_a), (_, b, channel_b)] = await two_tabs(hub, on_invalidate=invalidations.append)
     events_b = Recorder(b, *ALL_EVENTS)
     wallet_a.set_party("party::two")
     await settle()
     assert hub.messages_from(channel_a) == [{"v": 1, "kind": "party", "partyId": "party::two"}]
-    assert b.get_snapshot().account.party_id == "party::two"
+    assert b.get_snapshot().account.party_id == "party::mock-1"
     assert b.get_snapshot().status == "connected"
     assert events_b.events == [pysession.events.PartyChanged("party::mock-1", "party::two")]
     assert pysession.InvalidationEvent("party:changed", "party::mock-1", "party::two") in invalidations
@@ -87,11 +88,13 @@ async def test_three_tabs_settle_after_one_message(hub):
         await store.connect()
         wallets.append(wallet)
         stores.append(store)
+    recorders = [Recorder(store, "party:changed") for store in stores]
     hub.posted.clear()
     wallets[0].set_party("party::two")
     await settle()
     assert len(hub.posted) == 1
-    assert [s.get_snapshot().account.party_id for s in stores] == ["party::two"] * 3
+    assert [s.get_snapshot().account.party_id for s in stores] == ["party::two", "party::mock-1", "party::mock-1"]
+    assert all(events.of("party:changed") for events in recorders[1:])
 
 
 async def test_a_disconnected_tab_ignores_party_and_network_messages(hub):
