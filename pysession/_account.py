@@ -7,7 +7,10 @@ passes through ``Account.from_wire``: a value of the wrong type is refused with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 MAX_ID_LENGTH = 1024
@@ -24,6 +27,8 @@ _TEXT_FIELDS = (
     ("network_id", "networkId", ""),
     ("signing_provider_id", "signingProviderId", ""),
 )
+_KNOWN_KEYS = frozenset({"primary", "partyId", "hasPreapproval", "utilityPreapprovalAdmins"} | {k for _, k, _ in _TEXT_FIELDS})
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 def check_id(value: Any, what: str, *, optional: bool = False) -> str | None:
@@ -49,10 +54,12 @@ class Account:
     signing_provider_id: str
     has_preapproval: bool | None = None
     utility_preapproval_admins: tuple[str, ...] | None = None
+    extra: Mapping[str, Any] = field(default_factory=lambda: _NO_EXTRA, hash=False, repr=False)
+    """Keys of the wallet's account this version does not know, kept to be written back as they came."""
 
     @classmethod
     def from_wire(cls, wire: Any) -> Account:
-        """Read the camelCase shape; unknown keys are ignored, wrong types refused."""
+        """Read the camelCase shape; unknown keys are kept in ``extra``, wrong types refused."""
         if not isinstance(wire, dict):
             raise ValueError(f"an account must be an object, not {type(wire).__name__}")
         primary = wire.get("primary", False)
@@ -75,7 +82,13 @@ class Account:
             if not isinstance(admins, list) or not all(isinstance(a, str) for a in admins):
                 raise ValueError("account.utilityPreapprovalAdmins must be a list of strings")
             admins = tuple(admins)
-        return cls(**fields, has_preapproval=preapproval, utility_preapproval_admins=admins)
+        extra = {key: value for key, value in wire.items() if key not in _KNOWN_KEYS}
+        return cls(
+            **fields,
+            has_preapproval=preapproval,
+            utility_preapproval_admins=admins,
+            extra=MappingProxyType(copy.deepcopy(extra)) if extra else _NO_EXTRA,
+        )
 
     def to_wire(self) -> dict[str, Any]:
         """The camelCase shape, keys in WIRE.md order; optional keys only when reported."""
@@ -86,6 +99,7 @@ class Account:
             wire["hasPreapproval"] = self.has_preapproval
         if self.utility_preapproval_admins is not None:
             wire["utilityPreapprovalAdmins"] = list(self.utility_preapproval_admins)
+        wire.update(copy.deepcopy(dict(self.extra)))
         return wire
 
 

@@ -163,10 +163,14 @@ def test_migrate_maps_a_parsed_v1_object_and_refuses_others():
 # -- Account ---------------------------------------------------------------------------------
 
 
-def test_account_from_wire_ignores_unknown_keys_and_fills_missing_optional_ones():
+def test_account_from_wire_keeps_unknown_keys_verbatim_and_fills_missing_optional_ones():
+    """The original's rule: accounts round-trip verbatim; keys pysession does not know are kept, never dropped."""
     account = Account.from_wire({"partyId": "p::1", "somethingNew": {"x": 1}})
-    assert account == Account(False, "p::1", "", "", "", "", "", "")
+    assert account == Account(False, "p::1", "", "", "", "", "", "", extra={"somethingNew": {"x": 1}})
     assert account.has_preapproval is None and account.utility_preapproval_admins is None
+    assert account.to_wire()["somethingNew"] == {"x": 1}
+    with pytest.raises(TypeError):
+        account.extra["somethingNew"] = 2  # type: ignore[index]
 
 
 def test_account_wire_round_trip_keeps_preapproval_fields():
