@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
 
 Cancel = Callable[[], None]
 
@@ -60,3 +60,19 @@ class LoopTimers:
         for handle in self._handles:
             handle.cancel()
         self._handles.clear()
+
+
+class Tasks:
+    """Background work of one owner: kept referenced while it runs, cancelled together."""
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        task = current_loop().create_task(coroutine)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    def cancel(self) -> None:
+        for task in list(self._running):
+            task.cancel()

@@ -65,10 +65,11 @@ def test_document_cookie_gets_the_exact_header_and_survives_a_reload(pyodide_pag
         "await store.init()\nview(store)"
     )
     assert (state["status"], state["party"]) == ("connected", PARTY)
-    assert tab.page.evaluate("cookieWrites") == []  # nothing changed, nothing rewritten
+    # The original's rule: restore persists the session it resumes; the session (and its bytes) are the same.
+    assert tab.page.evaluate("cookieWrites") == [header]
 
     tab.run("await store.disconnect()\nstore.destroy()")
-    assert tab.page.evaluate("cookieWrites") == ["pl_session=" + REMOVAL]
+    assert tab.page.evaluate("cookieWrites") == [header, "pl_session=" + REMOVAL]
     assert tab.page.evaluate("document.cookie") == ""
 
 

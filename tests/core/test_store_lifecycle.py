@@ -220,9 +220,9 @@ async def test_a_custom_storage_key_is_used():
 
 
 async def test_concurrent_inits_share_one_restore():
-    """Two components calling init() at mount ask the wallet once and agree on the result."""
-    storage = pysession.MemoryStorage()
-    storage.set_item(KEY, "1")
+    """Two components calling init() at mount, the first still under way, ask the wallet once and agree."""
+    storage = AsyncStorage()
+    storage.items[KEY] = "1"
     wallet = MockWallet(connected=True)
     store = make_store(wallet, storage=storage)
     first, second = await asyncio.gather(store.init(), store.init())
