@@ -7,7 +7,6 @@ Importable anywhere; a factory called outside a browser raises
 from __future__ import annotations
 
 from .._sync import BroadcastOptions
-from ._runtime import default_storage, default_timers, is_js_proxy
 from .broadcast import open_sync_channel
 from .cookies import create_cookie_storage
 from .encrypted import create_encrypted_indexeddb_storage, create_encrypted_local_storage

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._sync import BroadcastOptions, InactiveChannel, MessageHandler, SyncChannel, channel_name
-from ._jsasync import error_text
-from ._runtime import current_origin, is_js_proxy, require
+from ._ffi import JsProxy, create_proxy, current_origin, error_text, is_js_proxy, js_api
 from .jsvalues import read_message_fields, to_js_object
 
 
@@ -20,9 +19,7 @@ class BroadcastSyncChannel:
 
     active = True
 
-    def __init__(self, channel: Any) -> None:
-        from pyodide.ffi import create_proxy
-
+    def __init__(self, channel: JsProxy) -> None:
         self._channel = channel
         self._handlers: list[MessageHandler] = []
         self._listener = create_proxy(self._dispatch)
@@ -53,7 +50,7 @@ class BroadcastSyncChannel:
         self._handlers.clear()
         self._channel.close()
 
-    def _dispatch(self, event: Any) -> None:
+    def _dispatch(self, event: JsProxy) -> None:
         data = read_message_fields(getattr(event, "data", None))
         for handler in list(self._handlers):
             handler(data)
@@ -73,4 +70,4 @@ def open_sync_channel(storage_key: str, options: BroadcastOptions | None = None,
     name = channel_name(current_origin(origin), storage_key)
     if options is not None and options.channel_factory is not None:
         return _adopt(options.channel_factory(name))
-    return BroadcastSyncChannel(require("BroadcastChannel").new(name))
+    return BroadcastSyncChannel(js_api("BroadcastChannel").new(name))
