@@ -72,6 +72,8 @@ def _open_channel(broadcast: Any, storage_key: str) -> SyncChannel:
     options = broadcast if isinstance(broadcast, BroadcastOptions) else None
     try:
         return open_sync_channel(storage_key, options)
+    except TypeError:
+        raise  # the factory returned something that is no channel: the app's mistake, said at once
     except Exception:
         logger.debug("pysession: no tab sync channel; this tab runs on its own", exc_info=True)
         return InactiveChannel()
