@@ -17,7 +17,7 @@ from ._storage import STORAGE_METHODS, MemoryStorage, SessionStorage
 from ._store import SessionStore
 from ._sync import BroadcastOptions, InactiveChannel, SyncChannel
 from ._timers import LoopTimers, Timers
-from .browser import JsProvider, open_sync_channel
+from . import browser  # JsProvider and the channel are imported on first use, through the package
 from .browser._ffi import is_js_proxy, js_global
 from .browser.encrypted import create_encrypted_indexeddb_storage, has_encrypted_storage
 from .browser.timers import BrowserTimers
@@ -40,7 +40,7 @@ def default_timers() -> Timers:
 def _check_provider(provider: Any) -> tuple[Any, tuple[Callable[[], None], ...]]:
     """The object the store talks to, and its cleanups: a JS provider gets an adapter the store destroys."""
     if is_js_proxy(provider):
-        adapter = JsProvider(provider)
+        adapter = browser.JsProvider(provider)
         return adapter, (adapter.destroy,)
     missing = [name for name in ("request", "on", "remove_listener") if not callable(getattr(provider, name, None))]
     if missing:
@@ -71,7 +71,7 @@ def _open_channel(broadcast: Any, storage_key: str) -> SyncChannel:
         raise TypeError("broadcast must be False, True or BroadcastOptions")
     options = broadcast if isinstance(broadcast, BroadcastOptions) else None
     try:
-        return open_sync_channel(storage_key, options)
+        return browser.open_sync_channel(storage_key, options)
     except TypeError:
         raise  # the factory returned something that is no channel: the app's mistake, said at once
     except Exception:
