@@ -1,8 +1,8 @@
 """``create_session_store``: checks the arguments, picks the defaults, wires the store.
 
-The only place where the core meets ``pysession.browser``: the secure default
-storage, the real BroadcastChannel and browser timers come from there when the
-runtime has them, and in-memory stand-ins otherwise.
+The only place where the core meets ``pysession.browser``, and the one place that
+picks a default: the encrypted IndexedDB storage, the real BroadcastChannel and
+browser timers where the runtime has them, in-memory stand-ins otherwise.
 """
 
 from __future__ import annotations
@@ -11,21 +11,35 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import browser
 from ._expiry import ExpiryOptions
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
-from ._storage import STORAGE_METHODS, SessionStorage
+from ._storage import STORAGE_METHODS, MemoryStorage, SessionStorage
 from ._store import SessionStore
 from ._sync import BroadcastOptions, InactiveChannel, SyncChannel
+from ._timers import LoopTimers, Timers
+from . import browser  # JsProvider and the channel are imported on first use, through the package
+from .browser._ffi import is_js_proxy, js_global
+from .browser.encrypted import create_encrypted_indexeddb_storage, has_encrypted_storage
+from .browser.timers import BrowserTimers
 from .events import InvalidationEvent
 
 DEFAULT_STORAGE_KEY = "partylayer.session.connected"
 logger = logging.getLogger("pysession")
 
 
+def default_storage() -> SessionStorage:
+    """Encrypted IndexedDB where IndexedDB and WebCrypto exist; memory elsewhere."""
+    return create_encrypted_indexeddb_storage() if has_encrypted_storage() else MemoryStorage()
+
+
+def default_timers() -> Timers:
+    """``setTimeout`` timers in a browser (their proxies die when cancelled); the event loop's elsewhere."""
+    return BrowserTimers() if js_global("setTimeout") is not None else LoopTimers()
+
+
 def _check_provider(provider: Any) -> tuple[Any, tuple[Callable[[], None], ...]]:
     """The object the store talks to, and its cleanups: a JS provider gets an adapter the store destroys."""
-    if browser.is_js_proxy(provider):
+    if is_js_proxy(provider):
         adapter = browser.JsProvider(provider)
         return adapter, (adapter.destroy,)
     missing = [name for name in ("request", "on", "remove_listener") if not callable(getattr(provider, name, None))]
@@ -58,6 +72,8 @@ def _open_channel(broadcast: Any, storage_key: str) -> SyncChannel:
     options = broadcast if isinstance(broadcast, BroadcastOptions) else None
     try:
         return browser.open_sync_channel(storage_key, options)
+    except TypeError:
+        raise  # the factory returned something that is no channel: the app's mistake, said at once
     except Exception:
         logger.debug("pysession: no tab sync channel; this tab runs on its own", exc_info=True)
         return InactiveChannel()
@@ -86,7 +102,7 @@ def create_session_store(
         raise TypeError("on_invalidate must be callable or None")
     policy = _retry_policy(reconnect)
     if storage is None:
-        storage = browser.default_storage()
+        storage = default_storage()
         owned = (*owned, getattr(storage, "destroy", lambda: None))
     channel = _open_channel(broadcast, storage_key)
     return SessionStore(
@@ -99,6 +115,6 @@ def create_session_store(
         channel=channel,
         persist_snapshot=bool(persist_snapshot),
         on_invalidate=on_invalidate,
-        timers=browser.default_timers(),
+        timers=default_timers(),
         owned=owned,
     )

@@ -1,17 +1,23 @@
 """The browser edges: IndexedDB, WebCrypto, BroadcastChannel, localStorage, cookies, timers.
 
 Importable anywhere; a factory called outside a browser raises
-``BrowserUnavailableError`` naming what is missing.
+``BrowserUnavailableError`` naming what is missing. Each edge is imported on
+first use (PEP 562 ``__getattr__``): a page that never touches cookies or a
+channel does not compile them at start-up.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .._sync import BroadcastOptions
-from ._runtime import default_storage, default_timers, is_js_proxy
-from .broadcast import open_sync_channel
-from .cookies import create_cookie_storage
-from .encrypted import create_encrypted_indexeddb_storage, create_encrypted_local_storage
-from .provider import JsProvider
+
+if TYPE_CHECKING:
+    from .broadcast import open_sync_channel
+    from .cookies import create_cookie_storage
+    from .encrypted import create_encrypted_indexeddb_storage, create_encrypted_local_storage
+    from .provider import JsProvider
 
 __all__ = [
     "BroadcastOptions",
@@ -22,6 +28,26 @@ __all__ = [
     "open_sync_channel",
 ]
 
-for _name in __all__:
-    globals()[_name].__module__ = "pysession.browser"
-del _name
+_HOMES = {
+    "JsProvider": "provider",
+    "create_cookie_storage": "cookies",
+    "create_encrypted_indexeddb_storage": "encrypted",
+    "create_encrypted_local_storage": "encrypted",
+    "open_sync_channel": "broadcast",
+}
+
+BroadcastOptions.__module__ = __name__
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{home}", __name__), name)
+    value.__module__ = __name__
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
-from ._runtime import require
+from ._ffi import js_api
 
 SameSite = Literal["lax", "strict", "none"]
 _SAME_SITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
@@ -25,7 +25,7 @@ class CookieJar(Protocol):
 
 class DocumentCookies:
     def __init__(self) -> None:
-        self._document = require("document", "document.cookie")
+        self._document = js_api("document", "document.cookie")
 
     def read(self) -> str:
         return str(self._document.cookie)

@@ -22,8 +22,7 @@ from .._crypto_envelope import decode_crypto_envelope, encode_crypto_envelope
 from .._errors import SessionError
 from .._storage import settle
 from . import local_storage, webcrypto
-from ._jsasync import error_text
-from ._runtime import current_origin, js_global, require
+from ._ffi import current_origin, error_text, js_api, js_global
 from .indexeddb import Database
 
 KEY_RECORD = "aes-gcm-256"
@@ -83,7 +82,7 @@ class LocalStorageBlobs:
     async def ready(self) -> None:
         local_storage.local_storage()
 
-    def read(self, key: str) -> Any:
+    def read(self, key: str) -> str | None:
         return local_storage.get_item(local_storage_key(self._origin, key))
 
     def write(self, key: str, blob: str) -> None:
@@ -183,21 +182,22 @@ class EncryptedStorage:
         self._cipher = None
 
 
-def _require_encrypted_backend() -> None:
-    require("indexedDB", "IndexedDB")
+def _check_encrypted_backend() -> None:
+    """``BrowserUnavailableError`` naming what is missing: IndexedDB or WebCrypto."""
+    js_api("indexedDB", "IndexedDB")
     webcrypto.subtle()
 
 
 def create_encrypted_indexeddb_storage(origin: str | None = None) -> EncryptedStorage:
     """The secure default: ciphertext and key both in IndexedDB. Opens nothing until first use."""
-    _require_encrypted_backend()
+    _check_encrypted_backend()
     origin = current_origin(origin)
     return EncryptedStorage(origin, IndexedDBBlobs(origin))
 
 
 def create_encrypted_local_storage(origin: str | None = None) -> EncryptedStorage:
     """Ciphertext in localStorage; the key still in IndexedDB (localStorage cannot hold a CryptoKey)."""
-    _require_encrypted_backend()
-    require("localStorage")
+    _check_encrypted_backend()
+    js_api("localStorage")
     origin = current_origin(origin)
     return EncryptedStorage(origin, LocalStorageBlobs(origin))

@@ -1,4 +1,4 @@
-"""IndexedDB with one long-lived connection per database, settled without per-call proxies.
+"""IndexedDB in idb's shape: one awaitable per request, one per transaction, one connection per database.
 
 Traps this module exists for:
 - A transaction commits when it has nothing to do between tasks, and Python
@@ -10,7 +10,11 @@ Traps this module exists for:
 - An open can wait forever behind another tab's blocked delete or upgrade; so it
   has a deadline (``OPEN_TIMEOUT_MS``) and then fails, and a late success is closed.
 - Requests fail with an ``Event``, and Pyodide 314 never wakes an ``await`` on a
-  promise rejected with a non-Error; so failures resolve too (``settled`` raises).
+  promise rejected with a non-Error; so a failure resolves the promise too, with
+  its event, and ``_done`` raises.
+- Making and destroying a callback proxy costs about 40 us: a request's or
+  transaction's handlers are a ``Promise.withResolvers()``'s ``resolve``, a JS
+  function, so nothing of Python is called back and Python awaits once.
 """
 
 from __future__ import annotations
@@ -20,9 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import SessionError
-from ._jsasync import IndexedDBError, deferred, settle_on, settled
-from ._runtime import is_js_null, require
-
+from ._ffi import DOMExceptionError, JsProxy, create_once_callable, create_proxy, is_js_null, js, js_api
 
 OPEN_TIMEOUT_MS = 10_000
 """How long an open may go unanswered before it counts as failed: an open waits,
@@ -30,14 +32,51 @@ with no event at all, behind another tab's delete or upgrade of the database tha
 a third connection blocks, possibly forever."""
 
 
-def is_absent(value: Any) -> bool:
+def is_absent(value: object) -> bool:
     return value is None or is_js_null(value)
 
 
-def _stalled(name: str) -> Any:
-    """The error event an open resolves with when it got no answer in time."""
-    event, target = require("Object").new(), require("Object").new()
-    target.error = require("DOMException").new(
+async def _done(target: JsProxy, success: str, deadline: tuple[int, JsProxy] | None = None) -> JsProxy:
+    """The ``success`` event of a request or transaction; ``DOMExceptionError`` for its error or abort.
+
+    ``deadline`` is ``(ms, event)``: after ``ms`` with no answer, ``event`` counts as the answer.
+    """
+    pending = js.Promise.withResolvers()
+    setattr(target, "on" + success, pending.resolve)
+    target.onerror = pending.resolve
+    if success == "complete":
+        target.onabort = pending.resolve
+    timer = None if deadline is None else js.setTimeout(pending.resolve, *deadline)
+    try:
+        event = await pending.promise
+    finally:
+        if timer is not None:
+            js.clearTimeout(timer)
+    kind = getattr(event, "type", None)
+    if kind in ("error", "abort"):
+        error = getattr(getattr(event, "target", None), "error", None)
+        name = getattr(error, "name", None) or ("AbortError" if kind == "abort" else "UnknownError")
+        message = getattr(error, "message", None) or (
+            f"the IndexedDB {'transaction was aborted' if kind == 'abort' else 'request failed'}"
+        )
+        raise DOMExceptionError(str(name), str(message))
+    return event
+
+
+def request_done(request: JsProxy, deadline: tuple[int, JsProxy] | None = None) -> Any:
+    """Await a request: its success event, or ``DOMExceptionError``."""
+    return _done(request, "success", deadline)
+
+
+def transaction_done(transaction: JsProxy) -> Any:
+    """Await a transaction's commit, or ``DOMExceptionError`` for its error or abort."""
+    return _done(transaction, "complete")
+
+
+def _stalled(name: str) -> JsProxy:
+    """The error event an open answers with when it got no answer in time."""
+    event, target = js.Object.new(), js.Object.new()
+    target.error = js.DOMException.new(
         f"opening IndexedDB {name} got no answer within {OPEN_TIMEOUT_MS / 1000:g} s: it is blocked "
         "(another tab is deleting or upgrading it while a connection stays open)",
         "TimeoutError",
@@ -46,11 +85,10 @@ def _stalled(name: str) -> Any:
     return event
 
 
-def _abandon(request: Any, upgrade_proxy: Any) -> None:
+def _abandon(request: JsProxy, upgrade_proxy: JsProxy) -> None:
     """Let a stalled open finish on its own: a connection it opens late is closed at once."""
-    from pyodide.ffi import create_once_callable
 
-    def finished(_event: Any = None) -> None:
+    def finished(_event: object = None) -> None:
         request.onupgradeneeded = None
         upgrade_proxy.destroy()
         try:
@@ -75,12 +113,12 @@ class Database:
         self.store = store
         self._on_close = on_close
         self._usable = usable  # what get_or_add keeps; anything else (a corrupted record) it replaces
-        self._connection: Any = None
-        self._opening: asyncio.Future[Any] | None = None
-        self._close_listener: Any = None
+        self._connection: JsProxy | None = None
+        self._opening: asyncio.Future[JsProxy] | None = None
+        self._close_listener: JsProxy | None = None
         self._closes = 0
 
-    async def connection(self) -> Any:
+    async def connection(self) -> JsProxy:
         """The open connection; concurrent first uses share one open."""
         if self._connection is not None:
             return self._connection
@@ -88,32 +126,26 @@ class Database:
             self._opening = asyncio.ensure_future(self._open())
         return await asyncio.shield(self._opening)
 
-    async def _open(self) -> Any:
-        from pyodide.ffi import create_proxy
-
+    async def _open(self) -> JsProxy:
         closes = self._closes
-        request = require("indexedDB", "IndexedDB").open(self.name, 1)
+        request = js_api("indexedDB", "IndexedDB").open(self.name, 1)
         store = self.store
 
-        def upgrade(_: Any) -> None:
+        def upgrade(_: object) -> None:
             db = request.result
             if not db.objectStoreNames.contains(store):
                 db.createObjectStore(store)
 
-        pending = deferred()
-        upgrade_proxy = create_proxy(upgrade)
+        upgrade_proxy: JsProxy | None = create_proxy(upgrade)
         request.onupgradeneeded = upgrade_proxy
-        settle_on(request, pending.resolve)
-        timer = require("setTimeout")(pending.resolve, OPEN_TIMEOUT_MS, _stalled(self.name))
         try:
-            await settled(pending.promise)
-        except IndexedDBError as exc:
+            await request_done(request, (OPEN_TIMEOUT_MS, _stalled(self.name)))
+        except DOMExceptionError as exc:
             if exc.name == "TimeoutError":
                 _abandon(request, upgrade_proxy)
                 upgrade_proxy = None
             raise
         finally:
-            require("clearTimeout")(timer)
             if upgrade_proxy is not None:
                 request.onupgradeneeded = None
                 upgrade_proxy.destroy()
@@ -141,7 +173,7 @@ class Database:
         connection.close()
         self._on_close()
 
-    def _object_store(self, connection: Any, mode: str) -> tuple[Any, Any]:
+    def _object_store(self, connection: JsProxy, mode: str) -> tuple[JsProxy, JsProxy]:
         transaction = connection.transaction(self.store, mode)
         return transaction, transaction.objectStore(self.store)
 
@@ -149,46 +181,37 @@ class Database:
         """The value at ``key``, or None."""
         _, store = self._object_store(await self.connection(), "readonly")
         request = store.get(key)
-        pending = deferred()
-        settle_on(request, pending.resolve)
-        await settled(pending.promise)
+        await request_done(request)
         return None if is_absent(request.result) else request.result
 
     async def write(self, key: str, value: Any) -> None:
         """Put ``value`` at ``key``; returns once the transaction has committed."""
-        await self._commit(lambda store: store.put(value, key))
+        transaction, store = self._object_store(await self.connection(), "readwrite")
+        store.put(value, key)
+        await transaction_done(transaction)
 
     async def remove(self, key: str) -> None:
-        await self._commit(lambda store: store.delete(key))
-
-    async def _commit(self, issue: Callable[[Any], Any]) -> None:
         transaction, store = self._object_store(await self.connection(), "readwrite")
-        issue(store)
-        pending = deferred()
-        settle_on(transaction, pending.resolve, "complete")
-        await settled(pending.promise)
+        store.delete(key)
+        await transaction_done(transaction)
 
-    async def get_or_add(self, key: str, candidate: Any) -> Any:
+    async def get_or_add(self, key: str, candidate: JsProxy) -> Any:
         """The stored value, storing ``candidate`` first if there is none, or only one ``usable`` refuses (corrupted).
 
         Read and add run in one readwrite transaction, which IndexedDB serialises
         against every other tab's: exactly one candidate ever wins.
         """
-        from pyodide.ffi import create_proxy
-
         transaction, store = self._object_store(await self.connection(), "readwrite")
         request = store.get(key)
 
-        def decide(_: Any) -> None:
+        def decide(_: object) -> None:
             if not self._usable(request.result):
                 store.put(candidate, key)
 
         decide_proxy = create_proxy(decide)
         request.onsuccess = decide_proxy
-        pending = deferred()
-        settle_on(transaction, pending.resolve, "complete")
         try:
-            await settled(pending.promise)
+            await transaction_done(transaction)
         finally:
             decide_proxy.destroy()
         return request.result if self._usable(request.result) else candidate

@@ -10,22 +10,21 @@ import json
 from typing import Any
 
 from .._envelope import load_json
-
-from ._runtime import is_js_null, is_js_proxy, js_global
+from ._ffi import JsProxy, is_js_proxy, js, jsnull
 
 _MESSAGE_FIELDS = ("v", "kind", "partyId", "networkId")
 
 
-def to_js_object(value: Any) -> Any:
+def to_js_object(value: Any) -> JsProxy:
     """A JSON-like Python value as plain JS objects and arrays; None is ``null``, as in JSON.
 
     It crosses as JSON text, like ``to_py`` the other way: several times faster than
     ``to_js`` with a dict converter, and no proxy can come of it.
     """
-    return js_global("JSON").parse(json.dumps(value, ensure_ascii=False))
+    return js.JSON.parse(json.dumps(value, ensure_ascii=False))
 
 
-def to_py(value: Any) -> Any:
+def to_py(value: object) -> Any:
     """A JS value as JSON-like Python (dicts, lists, str, numbers, bool, None).
 
     Objects cross as JSON text: ``JSON.stringify`` then ``json.loads`` is four times
@@ -33,26 +32,24 @@ def to_py(value: Any) -> Any:
     drops what is not data (functions, undefined). Wallet data is JSON by nature;
     anything JSON cannot carry (a cycle, a BigInt) reads as None.
     """
-    if is_js_null(value):
+    if value is jsnull:
         return None
     if not is_js_proxy(value):
         return value
     try:
-        text = js_global("JSON").stringify(value)
+        text = js.JSON.stringify(value)
     except Exception:
         return None
     return None if text is None else load_json(text)
 
 
-def read_message_fields(data: Any) -> Any:
+def read_message_fields(data: object) -> Any:
     """The fields a sync message may have, read from a plain JS object; anything else as is."""
     if not is_js_proxy(data) or getattr(data, "typeof", None) != "object":
         return data
-    from pyodide.ffi import jsnull
-
-    if data is jsnull or js_global("Array").isArray(data):
+    if data is jsnull or js.Array.isArray(data):
         return None
-    own = js_global("Object").prototype.hasOwnProperty
+    own = js.Object.prototype.hasOwnProperty
     fields = {}
     for name in _MESSAGE_FIELDS:
         if own.call(data, name):

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ._runtime import is_js_null, require
+from ._ffi import JsProxy, is_js_null, js_api
 
 
-def local_storage() -> Any:
+def local_storage() -> JsProxy:
     """The page's localStorage; raises ``BrowserUnavailableError`` where access is refused."""
-    return require("localStorage")
+    return js_api("localStorage")
 
 
-def get_item(key: str) -> Any:
+def get_item(key: str) -> str | None:
     value = local_storage().getItem(key)
     return None if is_js_null(value) else value
 

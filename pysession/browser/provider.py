@@ -9,18 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._runtime import is_js_proxy, require
+from ._ffi import JsProxy, create_proxy, is_js_proxy, js
 from .jsvalues import to_js_object, to_py
 
 
 class WalletRejection(Exception):
     """A JS wallet's request was rejected; the message is the wallet's, with its code."""
 
-    def __init__(self, reason: Any) -> None:
+    def __init__(self, reason: object) -> None:
         super().__init__(f"the wallet rejected the request: {_describe(reason)}")
 
 
-def _describe(reason: Any) -> str:
+def _describe(reason: object) -> str:
     """``"<name>: <message> (code <code>)"`` of whatever a wallet rejected with, never raising."""
     if not is_js_proxy(reason):
         return repr(reason)
@@ -34,11 +34,11 @@ def _describe(reason: Any) -> str:
 
 
 class JsProvider:
-    def __init__(self, js_provider: Any) -> None:
+    def __init__(self, js_provider: JsProxy) -> None:
         if not callable(getattr(js_provider, "request", None)):
             raise TypeError("provider must be a CIP-0103 provider; it has no callable request")
         self._js = js_provider
-        self._proxies: dict[tuple[str, Callable[..., Any]], Any] = {}
+        self._proxies: dict[tuple[str, Callable[..., Any]], JsProxy] = {}
 
     async def request(self, payload: dict[str, Any]) -> Any:
         # The wallet's promise never reaches Python: Pyodide 314 never wakes an await
@@ -46,19 +46,17 @@ class JsProvider:
         # {code, message} objects (EIP-1193 style). Array.from calls request() in JS,
         # through Promise.try so that a throw is a rejection too, and allSettled turns
         # either outcome into a fulfilled {status, value|reason}.
-        promise = require("Promise")
+        promise = js.Promise
         call = self._js.request.bind(self._js)
         if getattr(promise, "try", None) is not None:
             call = getattr(promise, "try").bind(promise, call)
-        calls = getattr(require("Array"), "from")(to_js_object([payload]), call)
+        calls = getattr(js.Array, "from")(to_js_object([payload]), call)
         outcome = (await promise.allSettled(calls))[0]
         if outcome.status == "rejected":
             raise WalletRejection(outcome.reason)
         return to_py(outcome.value)
 
     def on(self, event: str, listener: Callable[..., Any]) -> JsProvider:
-        from pyodide.ffi import create_proxy
-
         self.remove_listener(event, listener)
         proxy = create_proxy(lambda *args: listener(*map(to_py, args)))
         self._proxies[(event, listener)] = proxy

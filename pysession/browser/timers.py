@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .._timers import Cancel
-from ._runtime import require
+from ._ffi import create_once_callable, js
 
 
 MAX_DELAY_MS = 2**31 - 1
@@ -20,11 +20,9 @@ class BrowserTimers:
         self._pending: dict[int, Callable[[], None]] = {}
 
     def now_ms(self) -> int:
-        return int(require("Date").now())
+        return int(js.Date.now())
 
     def call_later(self, delay_ms: float, callback: Callable[[], None]) -> Cancel:
-        from pyodide.ffi import create_once_callable
-
         delay_ms = max(delay_ms, 0)
         if delay_ms > MAX_DELAY_MS:
             # setTimeout fires at once past 2**31 - 1 ms; wait in steps instead.
@@ -35,11 +33,11 @@ class BrowserTimers:
             callback()
 
         proxy = create_once_callable(fire)
-        timer_id = int(require("setTimeout")(proxy, delay_ms))
+        timer_id = int(js.setTimeout(proxy, delay_ms))
 
         def cancel() -> None:
             if self._pending.pop(timer_id, None) is not None:
-                require("clearTimeout")(timer_id)
+                js.clearTimeout(timer_id)
                 proxy.destroy()
 
         self._pending[timer_id] = cancel

@@ -7,11 +7,9 @@ draws a fresh 12-byte IV from ``crypto.getRandomValues``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .._crypto_envelope import IV_LENGTH
 from .._errors import BrowserUnavailableError
-from ._runtime import js_global, require
+from ._ffi import JsProxy, js, js_global, to_js
 from .jsvalues import to_js_object
 
 ALGORITHM = "AES-GCM"
@@ -19,7 +17,7 @@ BAD_BLOB_ERRORS = frozenset({"OperationError", "DataError", "InvalidAccessError"
 """What ``decrypt`` rejects with for a tampered blob or one under another key."""
 
 
-def subtle() -> Any:
+def subtle() -> JsProxy:
     crypto = js_global("crypto")
     subtle = getattr(crypto, "subtle", None) if crypto is not None else None
     if subtle is None:
@@ -35,21 +33,19 @@ def has_webcrypto() -> bool:
     return True
 
 
-def generate_key() -> Any:
+def generate_key() -> JsProxy:
     """A promise of a new non-extractable AES-GCM-256 key for encrypt and decrypt."""
-    from pyodide.ffi import to_js
-
     return subtle().generateKey(
         to_js_object({"name": ALGORITHM, "length": 256}), False, to_js(["encrypt", "decrypt"])
     )
 
 
-def is_key(value: Any) -> bool:
+def is_key(value: object) -> bool:
     """Whether ``value`` is an AES-GCM ``CryptoKey`` (what the key database should hold, and may not)."""
     if value is None:
         return False
     try:
-        tag = require("Object").prototype.toString.call(value)
+        tag = js.Object.prototype.toString.call(value)
         return tag == "[object CryptoKey]" and value.algorithm.name == ALGORITHM
     except Exception:
         return False
@@ -58,31 +54,28 @@ def is_key(value: Any) -> bool:
 class Cipher:
     """Encrypt and decrypt with one key; the JS helpers are made once, not per call."""
 
-    def __init__(self, key: Any) -> None:
-        from pyodide.ffi import to_js
-
+    def __init__(self, key: JsProxy) -> None:
         self.key = key
-        crypto, api = require("crypto"), subtle()
-        self._to_js = to_js
+        crypto, api = js.crypto, subtle()
         self._encrypt = api.encrypt.bind(api)
         self._decrypt = api.decrypt.bind(api)
         self._random = crypto.getRandomValues.bind(crypto)
-        self._new_bytes = require("Uint8Array").new
-        encoder, decoder = require("TextEncoder").new(), require("TextDecoder").new()
+        self._new_bytes = js.Uint8Array.new
+        encoder, decoder = js.TextEncoder.new(), js.TextDecoder.new()
         self._encode = encoder.encode.bind(encoder)
         self.decode = decoder.decode.bind(decoder)
         # WebCrypto copies the algorithm and its IV when called, so one object serves every call.
         self._params = to_js_object({"name": ALGORITHM, "iv": None})
 
-    def fresh_iv(self) -> Any:
+    def fresh_iv(self) -> JsProxy:
         return self._random(self._new_bytes(IV_LENGTH))
 
-    def encrypt(self, iv: Any, plaintext: str) -> Any:
+    def encrypt(self, iv: JsProxy, plaintext: str) -> JsProxy:
         """A promise of the ciphertext (with its tag) as an ArrayBuffer."""
         self._params.iv = iv
         return self._encrypt(self._params, self.key, self._encode(plaintext))
 
-    def decrypt(self, iv: bytes, ciphertext: bytes) -> Any:
+    def decrypt(self, iv: bytes, ciphertext: bytes) -> JsProxy:
         """A promise of the plaintext bytes; rejects with ``OperationError`` on a failed tag check."""
-        self._params.iv = self._to_js(iv)
-        return self._decrypt(self._params, self.key, self._to_js(ciphertext))
+        self._params.iv = to_js(iv)
+        return self._decrypt(self._params, self.key, to_js(ciphertext))

@@ -141,3 +141,45 @@ def test_a_single_tab_works_without_a_channel(pyodide_page, how):
             tab.run(f"open_sync_channel({DEFAULT_KEY!r})")
         assert raised.value.type_name == "BrowserUnavailableError"
     assert tab.console_errors == []
+
+
+JS_FACTORIES = """() => {
+  window.factoryCalls = [];
+  // A JS function as the factory, answering a real BroadcastChannel.
+  window.channelFactory = (name) => { factoryCalls.push(name); return new BroadcastChannel(name); };
+  // One answering a BroadcastChannel-like object with only postMessage, close and onmessage.
+  window.wrapperFactory = (name) => {
+    factoryCalls.push(name);
+    const channel = new BroadcastChannel(name);
+    window.wrapper = {
+      closed: false,
+      postMessage: (data) => channel.postMessage(data),
+      close() { this.closed = true; channel.close(); },
+      set onmessage(listener) { channel.onmessage = listener; },
+      get onmessage() { return channel.onmessage; },
+    };
+    return wrapper;
+  };
+}"""
+
+
+def test_a_js_channel_factory_syncs_tabs(pyodide_page, new_tab):
+    """A JS factory answering a BroadcastChannel, or an object with onmessage only, syncs tabs as broadcast=True does."""
+    tabs = [prepare(pyodide_page, party_id="party::alice"), prepare(new_tab(), party_id="party::alice")]
+    for tab, factory in zip(tabs, ("channelFactory", "wrapperFactory")):
+        tab.page.evaluate(JS_FACTORIES)
+        store = TAB_STORE.replace("broadcast=True", f"broadcast=BroadcastOptions(channel_factory=js.{factory})")
+        assert tab.run(store)["status"] == "connected"
+        assert tab.page.evaluate("factoryCalls") == [f"partylayer.session.sync::{tab.page.evaluate('location.origin')}::{DEFAULT_KEY}"]
+    a, b = tabs
+    a.page.evaluate("mockWallet.setParty('party::bob')")
+    b.wait_for("view(store)['party'] == 'party::bob'")
+    b.page.evaluate("mockWallet.setNetwork('canton:other')")
+    a.wait_for("view(store)['network'] == 'canton:other'")
+    b.run("await store.disconnect()")
+    a.wait_for("store.get_snapshot().status == 'disconnected'")
+    assert a.run("view(store)") == DISCONNECTED
+    for tab in tabs:
+        tab.run("store.destroy()")
+        assert tab.console_errors == []
+    assert b.page.evaluate("[wrapper.closed, wrapper.onmessage]") == [True, None]

@@ -1,0 +1,100 @@
+"""The one FFI gate: the ``js`` module and the ``pyodide.ffi`` names, imported here only.
+
+Outside Pyodide (CPython, a test) no value is a JS value and every JS global is
+missing, so the edges import anywhere and fail on call with
+``BrowserUnavailableError`` naming what is missing. Type checkers see Pyodide's
+own names.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .._errors import BrowserUnavailableError
+
+IN_BROWSER = sys.platform == "emscripten"
+NO_ORIGIN = "no-origin"
+
+if TYPE_CHECKING or IN_BROWSER:
+    import js
+    from pyodide.ffi import JsProxy, create_once_callable, create_proxy, jsnull, to_js
+else:
+    js = None
+
+    class JsProxy:
+        """Nothing is one outside a browser."""
+
+    jsnull = object()
+
+    def _unavailable(*_args: Any, **_kwargs: Any) -> Any:
+        raise BrowserUnavailableError("Pyodide's JS bridge")
+
+    create_once_callable = create_proxy = to_js = _unavailable
+
+
+def js_global(name: str) -> Any | None:
+    """``globalThis[name]``, or None where it is missing, throws on access, or outside a browser."""
+    if js is None:
+        return None
+    try:
+        value = getattr(js, name, None)
+    except Exception:
+        return None
+    return None if value is None or value is jsnull else value
+
+
+def js_api(name: str, what: str | None = None) -> JsProxy:
+    """``globalThis[name]``, or ``BrowserUnavailableError`` naming ``what`` (by default ``name``)."""
+    value = js_global(name)
+    if value is None:
+        raise BrowserUnavailableError(what or name)
+    return value
+
+
+def is_js_proxy(value: object) -> bool:
+    return isinstance(value, JsProxy)
+
+
+def is_js_null(value: object) -> bool:
+    return value is jsnull
+
+
+def current_origin(origin: str | None = None) -> str:
+    """The explicit origin, else ``location.origin``, else the literal ``no-origin``."""
+    if origin is not None:
+        return origin
+    location = js_global("location")
+    return str(location.origin) if location is not None else NO_ORIGIN
+
+
+class DOMExceptionError(Exception):
+    """A browser API failed with a DOMException (IndexedDB hands it over in an event): its name and message."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+_WRAPPED = re.compile(r'toString method returns """(.*)"""', re.S)
+
+
+def error_text(exc: BaseException) -> str:
+    """``"<name>: <message>"`` of a failure from JS (a DOMException, an error event) or Python.
+
+    Pyodide 314 turns a DOMException thrown by a JS call into a generic ``Error``
+    whose message quotes the original's ``toString()``: the name and message are
+    taken back from that quote.
+    """
+    cause = getattr(exc, "js_error", None)
+    if cause is None:
+        return str(exc) if isinstance(exc, DOMExceptionError) else f"{type(exc).__name__}: {exc}"
+    target_error = getattr(getattr(cause, "target", None), "error", None)
+    if target_error is not None:
+        cause = target_error
+    name, message = getattr(cause, "name", None), getattr(cause, "message", None)
+    text = f"{name}: {message}" if isinstance(name, str) and isinstance(message, str) else str(exc)
+    wrapped = _WRAPPED.search(text)
+    return wrapped.group(1) if wrapped else text
