@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from ._account import Account, accounts_from_wire, active_account
 from ._envelope import PersistedSessionSnapshot, decode_session_envelope, encode_session_envelope, is_expired
-from ._errors import ReauthFailedError, SessionError, SessionExpiredError
+from ._errors import ReauthFailedError, SessionError, SessionExpiredError, WalletError
 from ._expiry import ExpiryOptions, PendingQueue, ReauthContext
 from ._provider import ProviderStatus, connect_refused, read_network, read_status
 from ._retry import RetryPolicy, compute_backoff_delay
@@ -684,7 +684,7 @@ class SessionStore:
         try:
             return await settle(self._adapter.request(payload))
         except Exception as exc:
-            raise failure(f"provider request {method!r} failed", exc) from exc
+            raise WalletError.from_failure(method, exc)
 
     def _post(self, message: SyncMessage) -> None:
         try:
