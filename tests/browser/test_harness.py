@@ -227,6 +227,15 @@ def test_shared_mock_wallet_syncs_tabs_like_an_extension(pyodide_page, new_tab):
     other.wait_for("[name for name, *_ in events] == ['statusChanged', 'accountsChanged']")
     pyodide_page.page.evaluate("mockWallet.setParty('party::bob')")
     other.wait_for("events[-1][0] == 'accountsChanged' and events[-1][1][0]['partyId'] == 'party::bob'")
+    pyodide_page.page.evaluate("mockWallet.setNetwork('canton:other')")
+    other.wait_for("events[-1] == ['chainChanged', {'networkId': 'canton:other'}]")
+    pyodide_page.page.evaluate("mockWallet.drop()")
+    other.wait_for("events[-1][0] == 'statusChanged' and not events[-1][1]['connection']['isConnected']")
+    assert other.page.evaluate("mockWallet.state().connected") is False
+    pyodide_page.page.evaluate("mockWallet.setConnected(true)")  # the wallet comes back on its own
+    other.wait_for("[name for name, *_ in events[-2:]] == ['statusChanged', 'accountsChanged']")
+    assert other.run("events[-2][1]['connection']['isConnected']") is True
+    pyodide_page.page.evaluate("mockWallet.setNetwork('canton:da-devnet')")
     other.run(STOP_RECORDING)
     pyodide_page.run(STOP_RECORDING)
     third = new_tab()
