@@ -63,8 +63,8 @@ class MockWallet:
     ``connect`` or ``set_connected(True)`` brings the wallet back. ``connect_error``
     makes connect raise (an exception instance, or a callable returning one per
     attempt). ``scenarios`` makes a method fail the way a wallet does
-    (``{"connect": "userRejected"}``, see ``SCENARIOS``); ``delays_ms`` makes a
-    method answer late (``{"connect": 200}``). Both stay editable as attributes.
+    (``{"connect": "userRejected"}``, see ``SCENARIOS``; None for none); ``delays_ms``
+    makes a method answer late (``{"connect": 200}``). Both stay editable as attributes.
     """
 
     def __init__(
@@ -83,7 +83,8 @@ class MockWallet:
         self.connect_error = connect_error
         self.scenarios = dict(scenarios or {})
         for scenario in self.scenarios.values():
-            scenario_error(scenario)
+            if scenario is not None:
+                scenario_error(scenario)
         self.delays_ms = {"connect": connect_delay_ms, **(delays_ms or {})}
         self.requests: list[dict[str, Any]] = []
         self._listeners: dict[str, list[Callable[..., Any]]] = {}
@@ -96,7 +97,7 @@ class MockWallet:
         delay_ms = self.delays_ms.get(method, 0)
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)
-        if method in self.scenarios:
+        if self.scenarios.get(method) is not None:
             raise scenario_error(self.scenarios[method])
         if method == "connect":
             return await self._connect()

@@ -127,6 +127,10 @@ def test_a_wallet_side_disconnect_failure_is_a_wallet_error(run):
             4901,
             "Synchronizer error",
         )
+        wallet.scenarios["disconnect"] = None  # as the JS mock wallet's null: no scenario
+        await store.connect()
+        await store.disconnect()
+        assert store.get_snapshot().last_error is None
 
     run(main)
 
