@@ -103,15 +103,14 @@ def build_wheel() -> Path:
     return wheel
 
 
-HOST_ONLY = ("pysession/testing/plugin.py", "pysession/testing/_page.py", "pysession/testing/_server.py",
-             "pysession/testing/_wheel.py", "pysession/testing/static/")
+HOST_ONLY = ("pysession/testing/",)
 
 
 def write_browser_bundle(wheel: Path, bundle: Path) -> Path:
     """dist/pysession.zip: what a page loads (PyScript unpacks it onto the Python path).
 
-    The wheel minus its metadata and the pytest kit, which runs on the test host
-    and never in a page.
+    The wheel minus its metadata and the testing kit (MockWallet and the pytest
+    plugin), which runs on the test host and never in a page.
     """
     with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
         for item in source.infolist():

@@ -20,7 +20,15 @@ from ._envelope import (
     reconcile_session,
     restore_session,
 )
-from ._errors import BrowserUnavailableError, QueueFullError, ReauthFailedError, SessionError, SessionExpiredError
+from ._errors import (
+    BrowserUnavailableError,
+    QueueFullError,
+    ReauthFailedError,
+    SessionError,
+    SessionExpiredError,
+    UserRejectedError,
+    WalletError,
+)
 from ._expiry import ExpiryOptions, ReauthContext
 from ._provider import Provider
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy, compute_backoff_delay
@@ -51,6 +59,8 @@ __all__ = [
     "SessionState",
     "SessionStorage",
     "SessionStore",
+    "UserRejectedError",
+    "WalletError",
     "compute_backoff_delay",
     "create_memory_storage",
     "create_session_store",

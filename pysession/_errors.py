@@ -1,6 +1,8 @@
 """Errors a caller can catch.
 
     SessionError
+    ├── WalletError              a wallet request failed: the wallet's message, ``code`` and ``data``
+    │   └── UserRejectedError    code 4001: the user said no
     ├── QueueFullError           enqueue() while the pending queue is full
     ├── ReauthFailedError        a queued operation dropped because re-auth failed
     ├── SessionExpiredError      the session's TTL ran out and no re-auth hook is set
@@ -8,13 +10,20 @@
 
 Provider, storage and channel failures never raise into app code: they end up as
 a ``SessionError`` in ``SessionState.last_error``, with the original exception as
-its ``__cause__``.
+its ``__cause__``; a failed wallet request as a ``WalletError``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
+
+USER_REJECTED = 4001
+"""EIP-1193's "user rejected the request", the code CIP-0103 wallets answer a declined prompt with."""
+
+_MESSAGE_LIMIT = 1000
 
 
 class SessionError(Exception):
@@ -37,6 +46,69 @@ def reported(report: Callable[[str, Exception], None], message: str) -> Iterator
         yield
     except Exception as exc:
         report(message, exc)
+
+
+class WalletError(SessionError):
+    """A wallet request failed; ``str()`` is the wallet's own message, so no app has to parse ours.
+
+    ``method`` is the request, ``code`` the wallet's numeric error code (EIP-1193 and
+    JSON-RPC codes, as CIP-0103 wallets use them) or None, ``data`` whatever the
+    wallet attached. The exception the wallet raised or rejected with is the ``__cause__``.
+    """
+
+    def __init__(self, method: str, message: str, *, code: int | None = None, data: Any = None) -> None:
+        super().__init__(message)
+        self.method = method
+        self.code = code
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(method={self.method!r}, code={self.code!r}, message={str(self)!r})"
+
+    @classmethod
+    def from_failure(cls, method: str, error: BaseException) -> WalletError:
+        """The ``WalletError`` for a request that raised ``error``: a ``UserRejectedError`` for code 4001.
+
+        Reads ``code`` and ``data`` attributes where the error has them; a code that is
+        not a whole number reads as None. Never raises; a ``WalletError`` is kept as is.
+        """
+        if isinstance(error, WalletError):
+            return error
+        code = _numeric_code(_attribute(error, "code"))
+        kind = UserRejectedError if code == USER_REJECTED else WalletError
+        wrapped = kind(method, _message(error), code=code, data=_attribute(error, "data"))
+        wrapped.__cause__ = error
+        return wrapped
+
+
+class UserRejectedError(WalletError):
+    """The user declined the wallet's prompt (code 4001): usually nothing to report, or "you cancelled"."""
+
+
+def _attribute(error: BaseException, name: str) -> Any:
+    try:
+        return getattr(error, name, None)
+    except Exception:
+        return None
+
+
+def _numeric_code(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _message(error: BaseException) -> str:
+    """The error's own words, else its type's name: a message is never empty, never lost."""
+    try:
+        text = str(error)
+    except Exception:
+        text = ""
+    return text[:_MESSAGE_LIMIT] if text else type(error).__name__
 
 
 class QueueFullError(SessionError):

@@ -1,6 +1,6 @@
 """The wallet as the store speaks to it: requests, answers and events read at the edge.
 
-A failed request raises a ``SessionError`` whose cause is the wallet's own error;
+A failed request raises a ``WalletError``: the wallet's message, code and data, its error as the cause;
 ``ask`` is for follow-up requests whose failure means "none" (the original's rule).
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._account import Account, accounts_from_wire
-from ._errors import SessionError, reported
+from ._errors import WalletError, reported
 from ._provider import ProviderStatus, read_network, read_status
 from ._storage import settle
 
@@ -37,7 +37,7 @@ class Wallet:
         try:
             return await settle(self._adapter.request(payload))
         except Exception as exc:
-            raise SessionError.caused_by(f"provider request {method!r} failed", exc) from exc
+            raise WalletError.from_failure(method, exc) from exc
 
     async def status(self) -> ProviderStatus:
         return read_status(await self.request("status"))

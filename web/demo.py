@@ -58,6 +58,12 @@ def now_ms() -> float:
     return time.time() * 1000
 
 
+def describe_error(error: Exception) -> str:
+    """The error row: the class a dApp would catch, the wallet's code when it gave one, the message."""
+    code = f" {error.code}" if isinstance(error, pysession.WalletError) and error.code is not None else ""
+    return f"{type(error).__name__}{code}: {error}"
+
+
 def describe(event: Any) -> str:
     """One line for the event log; the type is shown beside it."""
     match event.type:
@@ -135,7 +141,7 @@ class Demo:
         status.dataset.status = state.status
         show("party", state.account.party_id if state.account else "—")
         show("network", state.network_id or "—")
-        show("error", str(state.last_error) if state.last_error else "—")
+        show("error", describe_error(state.last_error) if state.last_error else "—")
         by_id("error").classList.toggle("error", state.last_error is not None)
         by_id("connect").disabled = state.status in ("connecting", "connected")
         by_id("disconnect").disabled = state.status == "disconnected"

@@ -1,20 +1,55 @@
 // A fake CIP-0103 wallet provider for tests and the demo: the requests and
-// events of a real one, plus knobs to connect slowly, refuse, drop or switch
-// party and network. With `shared: true` it behaves like a browser-extension
-// wallet: its state lives in its own localStorage key and every change is
-// posted on its own BroadcastChannel, so a new or reloaded tab finds it
-// connected and the other tabs hear the matching events; options seed that
-// shared state only while none is stored.
+// events of a real one, plus knobs to answer slowly, fail the way wallets fail,
+// drop or switch party and network. With `shared: true` it behaves like a
+// browser-extension wallet: its state lives in its own localStorage key and
+// every change is posted on its own BroadcastChannel, so a new or reloaded tab
+// finds it connected and every other tab's wallet emits the matching events
+// (a connect in one tab is a statusChanged and an accountsChanged in each);
+// options seed that shared state only while none is stored.
 //
 // A classic script: it defines globalThis.createMockWallet(options), options
-// being connected, partyId, networkId, connectDelayMs, connectError, shared.
+// being connected, partyId, networkId, scenarios, delaysMs, connectDelayMs,
+// connectError, shared. `scenarios` fails a method with a ProviderRpcError
+// (an Error with `code`): {connect: "userRejected"}, one of SCENARIOS below,
+// or {connect: {code, message, data}}; `delaysMs` answers a method late
+// ({connect: 200}). Both stay editable as wallet.scenarios and wallet.delaysMs.
 // Besides the provider API, the wallet has its knobs (setParty, setNetwork,
-// drop, refuseReconnects), state() and subscribe(fn): fn() after every change
-// of its state, from this tab or another, for a wallet UI to redraw.
+// setConnected, drop), state() and subscribe(fn): fn() after every change of
+// its state, from this tab or another, for a wallet UI to redraw.
 (() => {
   const STATE_KEY = "mockwallet.state";
   const CHANNEL = "mockwallet";
   const PROVIDER = { id: "mock", version: "0", providerType: "browser" };
+
+  // The original testing kit's named failures: EIP-1193 and JSON-RPC codes, as CIP-0103 wallets use them.
+  const SCENARIOS = {
+    userRejected: [4001, "User rejected the request"],
+    insufficientTraffic: [-32002, "Insufficient traffic credits to submit the transaction"],
+    synchronizerError: [4901, "Synchronizer error"],
+    transactionTimeout: [-32003, "Transaction timed out"],
+    genericError: [-32603, "RPC handler error"],
+  };
+
+  class ProviderRpcError extends Error {
+    constructor(message, code, data) {
+      super(message);
+      this.name = "ProviderRpcError";
+      this.code = code;
+      if (data !== undefined) this.data = data;
+    }
+  }
+
+  function scenarioError(scenario) {
+    if (typeof scenario === "string" && Object.hasOwn(SCENARIOS, scenario)) {
+      return new ProviderRpcError(SCENARIOS[scenario][1], SCENARIOS[scenario][0]);
+    }
+    if (Number.isInteger(scenario?.code) && typeof scenario.message === "string") {
+      return new ProviderRpcError(scenario.message, scenario.code, scenario.data);
+    }
+    throw new TypeError(
+      `mock wallet: a scenario is one of ${Object.keys(SCENARIOS).join(", ")} or {code, message}, not ${JSON.stringify(scenario)}`,
+    );
+  }
 
   function readShared() {
     try {
@@ -31,9 +66,12 @@
       networkId: "canton:da-devnet",
       connectDelayMs: 0,
       connectError: null,
+      scenarios: {},
+      delaysMs: {},
       shared: false,
       ...options,
     };
+    Object.values(settings.scenarios).forEach(scenarioError);
     const listeners = new Map();
     const subscribers = new Set();
     const channel = settings.shared ? new BroadcastChannel(CHANNEL) : null;
@@ -43,7 +81,6 @@
       networkId: settings.networkId,
       ...(settings.shared ? readShared() : null),
     };
-    let connectError = settings.connectError;
 
     const status = () => ({
       provider: PROVIDER,
@@ -107,8 +144,7 @@
     }
 
     async function connect() {
-      if (wallet.connectDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, wallet.connectDelayMs));
-      if (connectError) throw new Error(connectError);
+      if (settings.connectError) throw new Error(settings.connectError);
       if (state.connected) {
         emit("statusChanged", status());
         emit("accountsChanged", accounts());
@@ -130,10 +166,14 @@
     };
 
     const wallet = {
-      connectDelayMs: settings.connectDelayMs,
-      request({ method, params } = {}) {
-        const handler = methods[method];
-        if (!handler) return Promise.reject(Object.assign(new Error(`mock wallet: unsupported method ${method}`), { code: 4200 }));
+      scenarios: { ...settings.scenarios },
+      delaysMs: { connect: settings.connectDelayMs, ...settings.delaysMs },
+      async request({ method, params } = {}) {
+        const delay = wallet.delaysMs[method] ?? 0;
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        if (wallet.scenarios[method] != null) throw scenarioError(wallet.scenarios[method]);
+        const handler = Object.hasOwn(methods, method) ? methods[method] : null;
+        if (!handler) throw new ProviderRpcError(`mock wallet: unsupported method ${method}`, 4200);
         return handler(params);
       },
       on(event, listener) {
@@ -156,10 +196,9 @@
       },
       setParty: (partyId) => apply({ partyId }),
       setNetwork: (networkId) => apply({ networkId }),
+      // The wallet's own connection changing (its popup, its node): every tab's wallet emits the events.
+      setConnected: (connected) => apply({ connected }),
       drop: () => apply({ connected: false }),
-      refuseReconnects(refuse = true) {
-        connectError = refuse ? "mock wallet: connection refused" : null;
-      },
       close: () => channel?.close(),
     };
     return wallet;

@@ -26,12 +26,19 @@
     byId("wallet-connected").textContent = connected ? "yes" : "no";
     byId("wallet-party").textContent = partyId;
     byId("wallet-network").textContent = networkId;
+    byId("drop").disabled = !connected;
+    byId("wallet-reconnect").disabled = connected;
   }
 
   byId("switch-party").addEventListener("click", () => wallet.setParty(next(PARTIES, wallet.state().partyId)));
   byId("switch-network").addEventListener("click", () => wallet.setNetwork(next(NETWORKS, wallet.state().networkId)));
+  // A dropped wallet stays dropped (its status says not connected) until the user reconnects it here.
   byId("drop").addEventListener("click", () => wallet.drop());
-  byId("refuse").addEventListener("change", (event) => wallet.refuseReconnects(event.target.checked));
+  byId("wallet-reconnect").addEventListener("click", () => wallet.setConnected(true));
+  // Like a user declining every prompt of this tab: connect (and re-auth) rejects with 4001.
+  byId("refuse").addEventListener("change", (event) => {
+    wallet.scenarios.connect = event.target.checked ? "userRejected" : null;
+  });
 
   wallet.subscribe(render);
   render();

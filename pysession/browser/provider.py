@@ -9,28 +9,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._ffi import JsProxy, create_proxy, is_js_proxy, js
+from ._ffi import JsProxy, create_proxy, is_js_null, is_js_proxy, js
 from .jsvalues import to_js_object, to_py
+
+_MESSAGE_LIMIT = 1000
 
 
 class WalletRejection(Exception):
-    """A JS wallet's request was rejected; the message is the wallet's, with its code."""
+    """What a JS wallet rejected a request with, read at the edge: its message, ``code`` and ``data``.
 
-    def __init__(self, reason: object) -> None:
-        super().__init__(f"the wallet rejected the request: {_describe(reason)}")
+    The fields of a JS ``Error`` or a plain ``{code, message, data}`` object; None
+    where there are none (a wallet that rejects with a string or a number).
+    """
+
+    def __init__(self, message: str, code: Any = None, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.data = data
 
 
-def _describe(reason: object) -> str:
-    """``"<name>: <message> (code <code>)"`` of whatever a wallet rejected with, never raising."""
+def read_rejection(reason: Any) -> WalletRejection:
+    """The ``WalletRejection`` for whatever a wallet rejected (or threw) with, never raising."""
+    reason = None if is_js_null(reason) else reason
     if not is_js_proxy(reason):
-        return repr(reason)
+        if isinstance(reason, str) and reason:
+            return WalletRejection(reason[:_MESSAGE_LIMIT])
+        what = "without a reason" if reason is None else f"with {reason!r}"
+        return WalletRejection(f"the wallet rejected the request {what}"[:_MESSAGE_LIMIT])
     try:
         name, message, code = (getattr(reason, field, None) for field in ("name", "message", "code"))
-        text = message if isinstance(message, str) else to_py(reason)
-        text = (f"{name}: {text}" if isinstance(name, str) and name else str(text))[:300]
-        return f"{text} (code {code})" if isinstance(code, (int, float, str)) and not isinstance(code, bool) else text
+        code, data = to_py(code), to_py(getattr(reason, "data", None))
+        if not (isinstance(message, str) and message):
+            message = f"the wallet rejected the request with {to_py(reason)!r}"
+        elif isinstance(name, str) and name not in ("", "Error") and code is None:
+            message = f"{name}: {message}"  # a TypeError from a broken wallet says so
+        return WalletRejection(message[:_MESSAGE_LIMIT], code, data)
     except Exception:
-        return "an unreadable value"
+        return WalletRejection("the wallet rejected the request with an unreadable value")
 
 
 class JsProvider:
@@ -53,7 +68,7 @@ class JsProvider:
         calls = getattr(js.Array, "from")(to_js_object([payload]), call)
         outcome = (await promise.allSettled(calls))[0]
         if outcome.status == "rejected":
-            raise WalletRejection(outcome.reason)
+            raise read_rejection(outcome.reason)
         return to_py(outcome.value)
 
     def on(self, event: str, listener: Callable[..., Any]) -> JsProvider:

@@ -127,7 +127,8 @@ class PyodidePage(_Tab):
         """Give this tab `window.mockWallet` = createMockWallet(options), now and after every reload.
 
         Call it once per tab. Options are the JS ones, snake_case allowed:
-        connected, party_id, network_id, connect_delay_ms, connect_error, shared.
+        connected, party_id, network_id, scenarios, delays_ms, connect_delay_ms,
+        connect_error, shared (see web/mock-wallet.js).
         The same wallet is at `window.canton`, where dApps look for an injected provider.
         """
         script = wallet_script(options, also=("canton",))

@@ -97,6 +97,19 @@ def test_a_session_follows_tabs_and_survives_a_reload(app_page):
     assert all(url.startswith(first.url.removesuffix("/index.html")) for url in fetched)  # nothing from elsewhere
 
 
+def test_a_rejected_connect_shows_the_error_class_and_the_wallets_code(app_page):
+    tab = open_demo(app_page)
+    tab.page.check("#refuse")
+    tab.page.click("#connect")
+    expect(tab.page.locator("#error")).to_have_text("UserRejectedError 4001: User rejected the request")
+    expect_session(tab, "disconnected")
+    tab.page.uncheck("#refuse")
+    tab.page.click("#connect")
+    expect_session(tab, "connected", ALICE)
+    expect(tab.page.locator("#error")).to_have_text(NOTHING)
+    assert tab.console_errors == []
+
+
 def test_a_dropped_connection_backs_off_gives_up_and_comes_back(app_page):
     tab = open_demo(app_page)
     tab.page.clock.install()  # from here on, the page's timers run on a clock the test can move
@@ -104,7 +117,7 @@ def test_a_dropped_connection_backs_off_gives_up_and_comes_back(app_page):
     expect_session(tab, "connected", ALICE)
     latest = tab.page.locator("#events li").first
 
-    tab.page.check("#refuse")  # the wallet rejects every reconnect
+    tab.page.check("#refuse")  # the wallet rejects every connection request, with 4001
     tab.page.click("#drop")
     expect(tab.page.locator("#status")).to_have_text("reconnecting")
     for attempt, delay_ms in [(1, 1000), (2, 2000), (3, 4000), (4, 8000)]:
@@ -113,7 +126,7 @@ def test_a_dropped_connection_backs_off_gives_up_and_comes_back(app_page):
         tab.page.clock.fast_forward(delay_ms)
     expect(latest).to_have_text("reconnect:gaveup after 4 attempts")
     expect_session(tab, "disconnected")
-    expect(tab.page.locator("#error")).to_contain_text("mock wallet: connection refused")
+    expect(tab.page.locator("#error")).to_contain_text("User rejected the request")
     expect(tab.page.locator("#reconnect")).to_have_text(NOTHING)
 
     tab.page.uncheck("#refuse")
@@ -122,14 +135,14 @@ def test_a_dropped_connection_backs_off_gives_up_and_comes_back(app_page):
     expect(tab.page.locator("#error")).to_have_text(NOTHING)
     tab.page.click("#drop")
     expect(latest).to_have_text("reconnect:scheduled attempt 1 in 1000 ms")
-    tab.page.clock.fast_forward(1000)
+    expect(tab.page.locator("#wallet-connected")).to_have_text("no")
+    tab.page.click("#wallet-reconnect")  # the user brings the wallet back before the attempt
     expect(latest).to_have_text("reconnect:succeeded attempt 1")
     expect_session(tab, "connected", ALICE)
     assert [name for name, _ in events(tab)] == [
         *["reconnect:scheduled", "reconnect:attempt"] * 4,
         "reconnect:gaveup",
         "reconnect:scheduled",
-        "reconnect:attempt",
         "reconnect:succeeded",
     ]
     assert tab.console_errors == []

@@ -204,24 +204,18 @@ def test_a_throwing_post_message_is_reported_and_the_next_one_goes_out(pyodide_p
 WALLET_FAULTS = {
     "rejects-with-an-error": (
         ("walletRejects", "error"),
-        "provider request 'status' failed: the wallet rejected the request: "
-        "Error: injected fault: the wallet crashed during status (code -32603)",
-        "provider request 'connect' failed: the wallet rejected the request: "
-        "Error: injected fault: the wallet crashed during connect (code -32603)",
+        "injected fault: the wallet crashed during status",
+        "injected fault: the wallet crashed during connect",
     ),
     "rejects-with-a-plain-object": (
         ("walletRejects", "plain"),
-        "provider request 'status' failed: the wallet rejected the request: "
-        "injected fault: the user rejected status (code 4001)",
-        "provider request 'connect' failed: the wallet rejected the request: "
-        "injected fault: the user rejected connect (code 4001)",
+        "injected fault: the user rejected status",
+        "injected fault: the user rejected connect",
     ),
     "throws-a-plain-object": (
         ("walletThrows", True),
-        "provider request 'status' failed: the wallet rejected the request: "
-        "injected fault: status is not authorized (code 4100)",
-        "provider request 'connect' failed: the wallet rejected the request: "
-        "injected fault: connect is not authorized (code 4100)",
+        "injected fault: status is not authorized",
+        "injected fault: connect is not authorized",
     ),
     "answers-garbage": (
         ("walletGarbage", {"status": {"connection": "yes"}, "connect": {"isConnected": True}, "listAccounts": [{"partyId": 7}]}),

@@ -204,15 +204,15 @@ def test_mock_wallet_connect_emits_status_then_accounts(pyodide_page):
 
 
 def test_mock_wallet_delays_and_refuses_connect(pyodide_page):
-    pyodide_page.install_wallet(connect_delay_ms=80, connect_error="user rejected")
+    pyodide_page.install_wallet(connect_delay_ms=80, scenarios={"connect": "userRejected"})
     pyodide_page.run(RECORD_WALLET_EVENTS)
-    with pytest.raises(PythonError, match="user rejected"):
+    with pytest.raises(PythonError, match="User rejected the request"):
         pyodide_page.run("await request('connect')")
-    pyodide_page.page.evaluate("mockWallet.refuseReconnects(false)")
+    pyodide_page.page.evaluate("mockWallet.scenarios.connect = null")
     took = pyodide_page.run("started = js.performance.now()\nawait request('connect')\njs.performance.now() - started")
     assert took >= 80
-    pyodide_page.page.evaluate("mockWallet.drop(); mockWallet.refuseReconnects(true)")
-    with pytest.raises(PythonError, match="connection refused"):
+    pyodide_page.page.evaluate("mockWallet.drop(); mockWallet.scenarios.connect = 'synchronizerError'")
+    with pytest.raises(PythonError, match="Synchronizer error"):
         pyodide_page.run("await request('connect')")
     assert [name for name, _ in pyodide_page.run("events")] == ["statusChanged", "accountsChanged", "statusChanged"]
     pyodide_page.run(STOP_RECORDING)
@@ -227,6 +227,15 @@ def test_shared_mock_wallet_syncs_tabs_like_an_extension(pyodide_page, new_tab):
     other.wait_for("[name for name, *_ in events] == ['statusChanged', 'accountsChanged']")
     pyodide_page.page.evaluate("mockWallet.setParty('party::bob')")
     other.wait_for("events[-1][0] == 'accountsChanged' and events[-1][1][0]['partyId'] == 'party::bob'")
+    pyodide_page.page.evaluate("mockWallet.setNetwork('canton:other')")
+    other.wait_for("events[-1] == ['chainChanged', {'networkId': 'canton:other'}]")
+    pyodide_page.page.evaluate("mockWallet.drop()")
+    other.wait_for("events[-1][0] == 'statusChanged' and not events[-1][1]['connection']['isConnected']")
+    assert other.page.evaluate("mockWallet.state().connected") is False
+    pyodide_page.page.evaluate("mockWallet.setConnected(true)")  # the wallet comes back on its own
+    other.wait_for("[name for name, *_ in events[-2:]] == ['statusChanged', 'accountsChanged']")
+    assert other.run("events[-2][1]['connection']['isConnected']") is True
+    pyodide_page.page.evaluate("mockWallet.setNetwork('canton:da-devnet')")
     other.run(STOP_RECORDING)
     pyodide_page.run(STOP_RECORDING)
     third = new_tab()

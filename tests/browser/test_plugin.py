@@ -3,7 +3,7 @@
 pytester builds a throwaway dApp project (its PyScript page, its Python module,
 its tests, an ini file, node_modules) and runs pytest on it in a subprocess,
 with the plugin loaded by its pytest11 entry point only. One of its tests is
-the README's example, read from README.md. Two tests must pass and two must
+the README's example, read from README.md. Three tests must pass and two must
 fail, each with the message that tells its author why.
 """
 
@@ -38,6 +38,8 @@ def open_session():
 
 def greeting(store):
     state = store.get_snapshot()
+    if isinstance(state.last_error, pysession.UserRejectedError):
+        return "You cancelled. Connect when you are ready"
     if state.account is None:  # also while "connected" waits for the wallet's accounts
         return "Connect your wallet"
     return f"Hello, {state.account.hint}"
@@ -52,6 +54,7 @@ INDEX_HTML = """<!doctype html>
 <link rel="icon" href="data:,">
 <script type="module" src="./node_modules/@pyscript/core/dist/core.js"></script>
 <p><span id="status">…</span> <span id="party">…</span></p>
+<p id="greeting"></p>
 <button id="connect">Connect</button>
 <button id="disconnect">Disconnect</button>
 <script type="py" src="./app.py" config='{"interpreter": "./node_modules/pyodide/pyodide.mjs",
@@ -69,6 +72,7 @@ def render():
     state = store.get_snapshot()
     document.getElementById("status").textContent = state.status
     document.getElementById("party").textContent = state.account.party_id if state.account else "-"
+    document.getElementById("greeting").textContent = dapp.greeting(store)
 
 
 store.subscribe(render)
@@ -120,6 +124,14 @@ def test_every_tab_greets_the_party_of_the_shared_wallet(pyodide_page, new_tab):
     assert pyodide_page.console_errors == other.console_errors == []
 
 
+def test_a_user_who_cancels_is_told_so(app_page):
+    tab = app_page("/", wallet={"scenarios": {"connect": "userRejected"}})
+    tab.page.click("#connect")
+    expect(tab.page.locator("#greeting")).to_have_text("You cancelled. Connect when you are ready")
+    expect(tab.page.locator("#status")).to_have_text("disconnected")
+    assert tab.console_errors == []
+
+
 def test_must_fail_a_party_that_never_comes(pyodide_page):
     pyodide_page.install_wallet(party_id="alice::1220aa")
     pyodide_page.add_module("/dapp.py")
@@ -152,8 +164,8 @@ def test_a_dapp_suite_passes_and_fails_as_it_should(pytester, monkeypatch, pyses
     monkeypatch.setenv("PYSESSION_WHEEL", str(pysession_wheels[0].resolve()))
     monkeypatch.delenv("PYSESSION_PYODIDE_DIR", raising=False)  # the project's own node_modules/pyodide
     result = pytester.runpytest_subprocess(timeout=300)
-    result.assert_outcomes(passed=2, failed=2)
-    result.stdout.fnmatch_lines(["test_dapp.py .FF*", "test_readme.py .*"])
+    result.assert_outcomes(passed=3, failed=2)
+    result.stdout.fnmatch_lines(["test_dapp.py ..FF*", "test_readme.py .*"])
     result.stdout.fnmatch_lines(
         [
             "*_ test_must_fail_a_party_that_never_comes*_",

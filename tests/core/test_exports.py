@@ -35,6 +35,8 @@ API_NAMES = [
     "SessionState",
     "SessionStorage",
     "SessionStore",
+    "UserRejectedError",
+    "WalletError",
     "compute_backoff_delay",
     "create_memory_storage",
     "create_session_store",
@@ -70,8 +72,10 @@ def test_error_tree():
         pysession.ReauthFailedError,
         pysession.SessionExpiredError,
         pysession.BrowserUnavailableError,
+        pysession.WalletError,
     ):
         assert issubclass(error, pysession.SessionError)
+    assert issubclass(pysession.UserRejectedError, pysession.WalletError)
     assert issubclass(pysession.SessionError, Exception)
     assert str(pysession.QueueFullError(32)) == "pending queue full (max 32)"
 
