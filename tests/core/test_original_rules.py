@@ -408,3 +408,32 @@ async def test_accounts_round_trip_through_the_envelope_verbatim(storage):
     await advance(100)
     envelope = json.loads(storage.items[KEY])
     assert envelope["account"] == account and envelope["accounts"] == [account]
+
+
+# -- where pysession differs on purpose (README) ---------------------------------------
+
+
+async def test_other_tabs_hear_of_a_disconnect_before_the_wallets_own_request():
+    hub = ChannelHub()
+    wallet = ScriptedWallet()
+    heard_when_asked = []
+
+    async def disconnect():
+        heard_when_asked.append(list(hub.posted))
+        wallet.set_connected(False)
+
+    wallet.script["disconnect"] = disconnect
+    store = make_store(wallet, broadcast=hub.options)
+    await store.connect()
+    await store.disconnect()
+    assert [message for _, message in heard_when_asked[0]] == [{"v": 1, "kind": "disconnect"}]
+
+
+async def test_a_drop_ends_the_expiry_timer_so_no_session_expires_on_a_disconnected_store(storage):
+    wallet = MockWallet()
+    store = make_store(wallet, storage=storage, expiry=pysession.ExpiryOptions(ttl_ms=TTL))
+    events = Recorder(store, "session:expired")
+    await store.connect()
+    wallet.drop()
+    await advance(10 * TTL)
+    assert events.events == [] and loop().pending_timers() == 0
