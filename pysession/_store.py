@@ -221,16 +221,14 @@ class SessionStore:
     # -- runs ----------------------------------------------------------------
 
     async def _restore(self, generation: int) -> None:
-        stored, has_entry = await self._record.read()
+        """The stored entry is read while the wallet is asked: neither waits for the other."""
+        (stored, has_entry), status = await asyncio.gather(
+            self._record.read(), self._wallet.status(), return_exceptions=True
+        )
         if not self._is_current(generation):
             return
-        try:
-            status = await self._wallet.status()
-        except Exception as exc:
-            if self._is_current(generation):
-                self._end(exc, forget=False)
-            return
-        if not self._is_current(generation):
+        if isinstance(status, Exception):
+            self._end(status, forget=False)
             return
         if not status.connected:
             self._end(None, forget=has_entry)
