@@ -75,8 +75,11 @@ class SessionRecord:
         )
         self._writer.put(encode_session_envelope(snapshot))
 
-    def remove(self) -> None:
-        self._writer.put(None)
+    def remove(self, *, only_after_own_write: bool = False) -> None:
+        """Remove the entry; ``only_after_own_write``: only if a write of this tab could still land after
+        another tab's removal (and bring an ended session back), so tabs told of a disconnect stay off the database."""
+        if not only_after_own_write or self._writer.busy:
+            self._writer.put(None)
 
     async def flush(self) -> None:
         await self._writer.flush()

@@ -401,8 +401,8 @@ class SessionStore:
         if message is None:
             return
         if message.kind == "disconnect":
-            # Removing here too orders the removal after any write of this tab still in flight.
-            self._end(None)
+            self._end(None, forget=False)
+            self._record.remove(only_after_own_write=True)
         elif state.status not in ("connected", "reconnecting"):
             return
         elif message.kind == "network":

@@ -55,6 +55,11 @@ class LatestWinsWriter:
             await self._drain(pending)
         await self.flush()
 
+    @property
+    def busy(self) -> bool:
+        """A write of this writer is under way (or queued behind one)."""
+        return self._busy is not None
+
     async def flush(self) -> None:
         """Wait for the writes asked for so far."""
         while (busy := self._busy) is not None:

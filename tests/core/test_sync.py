@@ -9,7 +9,7 @@ from pysession._sync import SyncMessage, parse_sync_message
 from pysession.browser import BroadcastOptions, open_sync_channel
 from pysession.testing import MockWallet
 
-from .support import ALL_EVENTS, KEY, RecordingStorage, Recorder, make_store, settle
+from .support import ALL_EVENTS, KEY, AsyncStorage, RecordingStorage, Recorder, advance, make_store, settle
 
 CHANNEL = "partylayer.session.sync::no-origin::partylayer.session.connected"
 
@@ -45,8 +45,27 @@ async def test_disconnect_in_one_tab_disconnects_the_other_without_echo(hub):
     assert hub.messages_from(channel_b) == []
     assert events_b.events == []
     assert "disconnect" not in [p["method"] for p in wallet_b.requests]
-    # B removes the entry too, after any write of its own: no late write brings the session back.
-    assert storage.writes == [(KEY, None), (KEY, None)]
+    # B has no write of its own under way: A's removal is the only storage work (tabs stay off the database).
+    assert storage.writes == [(KEY, None)]
+
+
+async def test_a_tab_told_of_a_disconnect_during_its_own_write_removes_the_entry_after_it(hub):
+    """No late write of another tab brings an ended session back."""
+    storage = AsyncStorage(delay_ms=20)
+    wallets, stores = [], []
+    for _ in range(2):
+        wallet = MockWallet()
+        store = make_store(wallet, storage=storage, broadcast=hub.options)
+        await store.connect()
+        wallets.append(wallet)
+        stores.append(store)
+    await advance(100)
+    storage.writes.clear()
+    wallets[1].set_network("canton:mainnet")  # B starts writing its switch...
+    await stores[0].disconnect()  # ...while A ends the session
+    await advance(1_000)
+    assert KEY not in storage.items
+    assert storage.writes[-1] == (KEY, None)
 
 
 async def test_a_party_switch_reaches_the_other_tab_without_echo(hub):
