@@ -50,12 +50,14 @@ async def test_disconnect_in_one_tab_disconnects_the_other_without_echo(hub):
 
 
 async def test_a_tab_told_of_a_disconnect_during_its_own_write_removes_the_entry_after_it(hub):
-    """No late write of another tab brings an ended session back."""
-    storage = AsyncStorage(delay_ms=20)
+    """No late write of another tab brings an ended session back: B's storage is slower than A's."""
+    fast, slow = AsyncStorage(delay_ms=1), AsyncStorage(delay_ms=50)
+    slow.items, slow.writes = fast.items, fast.writes  # one origin's storage, reached at two speeds
+    storage = fast
     wallets, stores = [], []
-    for _ in range(2):
+    for tab_storage in (fast, slow):
         wallet = MockWallet()
-        store = make_store(wallet, storage=storage, broadcast=hub.options)
+        store = make_store(wallet, storage=tab_storage, broadcast=hub.options)
         await store.connect()
         wallets.append(wallet)
         stores.append(store)
