@@ -228,7 +228,7 @@ class SessionStore:
         if not self._is_current(generation):
             return
         if isinstance(status, Exception):
-            self._end(status, forget=False)
+            self._end(SessionError.caused_by("asking the wallet for its status failed", status), forget=False)
             return
         if not status.connected:
             self._end(None, forget=has_entry)

@@ -21,21 +21,21 @@ await app(seed.connect(), what="seed connect")
 seed.destroy()
 """
 
-# fault switch -> (words last_error must contain, reads fail too?)
+# fault switch -> words last_error must contain
 STORAGE_FAULTS = {
-    "indexeddb-open-throws": ("idbOpenThrows", ["SecurityError", "access to IndexedDB is denied"], True),
-    "indexeddb-open-fails": ("idbOpenFails", ["UnknownError", "Internal error opening backing store"], True),
-    "indexeddb-open-blocked": ("idbOpenBlocked", ["TimeoutError", "partylayer-session-data::", "blocked"], True),
-    "put-quota-exceeded": ("quota", ["QuotaExceededError", "quota has been exceeded"], False),
-    "crypto-subtle-rejects": ("subtleRejects", ["NotSupportedError", "crypto.subtle."], True),
-    "crypto-subtle-vanishes": ("subtleMissing", ["WebCrypto (crypto.subtle) is unavailable"], True),
-    "local-storage-throws": ("localStorageThrows", ["localStorage is unavailable"], True),
+    "indexeddb-open-throws": ("idbOpenThrows", ["SecurityError", "access to IndexedDB is denied"]),
+    "indexeddb-open-fails": ("idbOpenFails", ["UnknownError", "Internal error opening backing store"]),
+    "indexeddb-open-blocked": ("idbOpenBlocked", ["TimeoutError", "partylayer-session-data::", "blocked"]),
+    "put-quota-exceeded": ("quota", ["QuotaExceededError", "quota has been exceeded"]),
+    "crypto-subtle-rejects": ("subtleRejects", ["NotSupportedError", "crypto.subtle."]),
+    "crypto-subtle-vanishes": ("subtleMissing", ["WebCrypto (crypto.subtle) is unavailable"]),
+    "local-storage-throws": ("localStorageThrows", ["localStorage is unavailable"]),
 }
 
 
 @pytest.mark.parametrize("name", STORAGE_FAULTS)
 def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
-    switch, words, reads_fail = STORAGE_FAULTS[name]
+    switch, words = STORAGE_FAULTS[name]
     backend = "local" if switch == "localStorageThrows" else "idb"
     tab = arm(pyodide_page, wallet={"party_id": P1})
     tab.run(
@@ -57,13 +57,10 @@ def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
     # The app starts, and the fault strikes before its first read.
     tab.run(f"store = pysession.create_session_store(js.mockWallet, storage=make_storage())\nfault({switch!r})")
     state = tab.run("await app(store.init(), what='init')\nview(store)")
-    if reads_fail:
-        assert state["status"] == "disconnected" and state["party"] is None
-        assert state["error"].startswith("encrypted storage read failed: ")
-        assert all(word in state["error"] for word in words), state["error"]
-        assert tab.run("await raw()") == on_disk, "a transient read fault must not delete the session"
-        state = tab.run("await app(store.connect(), what='connect')\nview(store)")
+    # The original's rule: a read that fails counts as nothing stored, and the wallet is still asked.
     assert (state["status"], state["party"], state["network"]) == ("connected", P1, N1)
+    assert state["error"].startswith("encrypted storage write failed: "), state["error"]
+    assert tab.run("await raw()") == on_disk, "a transient fault must not delete the session"
 
     # The wallet switches party while the fault is on: memory follows, the write fails and says why.
     tab.page.evaluate(f"mockWallet.setParty({P2!r})")
@@ -103,7 +100,7 @@ def test_no_crypto_subtle_from_the_start_keeps_the_session_in_memory_and_the_dis
         "store = pysession.create_session_store(js.mockWallet)\n"
         "await app(store.init(), what='init')\nawait app(store.connect(), what='connect')\n"
         f"js.mockWallet.setParty({P2!r})\nawait asyncio.sleep(0.05)\n"
-        "[type(store._storage).__name__, view(store)]"
+        "[type(store._record._storage).__name__, view(store)]"  # reaches inside: which storage the default picked
     )
     assert state == ["MemoryStorage", {"status": "connected", "party": P2, "parties": [P2], "network": N1, "error": None}]
     assert tab.run("await js.faults.readRaw(KEY)") == on_disk
@@ -169,7 +166,7 @@ def test_no_broadcast_channel_runs_the_tab_on_its_own(pyodide_page):
     state = tab.run("view(store)")
     assert (state["status"], state["party"], state["error"]) == ("connected", P2, None)
     assert tab.run("heard") == []
-    assert tab.run("store._channel.active") is False
+    assert tab.run("store._announcer._channel.active") is False  # reaches inside: the channel the store holds
     # BroadcastChannel back: a store made now talks to the other tabs again.
     tab.run("fault('noBroadcastChannel', False)\nstore.destroy()")
     tab.run("again = pysession.create_session_store(js.mockWallet, broadcast=True)\nawait app(again.init())")
@@ -200,7 +197,7 @@ def test_a_throwing_post_message_is_reported_and_the_next_one_goes_out(pyodide_p
     finish(tab, "fault:post-message-throws", faults=1)
 
 
-# switch value -> (words in last_error after init, the same after connect)
+# switch value -> (words in last_error after init, the same after connect, or None: connect succeeds)
 WALLET_FAULTS = {
     "rejects-with-an-error": (
         ("walletRejects", "error"),
@@ -220,7 +217,7 @@ WALLET_FAULTS = {
     "answers-garbage": (
         ("walletGarbage", {"status": {"connection": "yes"}, "connect": {"isConnected": True}, "listAccounts": [{"partyId": 7}]}),
         "asking the wallet for its status failed: status.connection.isConnected must be a boolean",
-        "connect failed: account.partyId must be a non-empty string of at most 1024 characters",
+        None,  # the original's rule: connected once connect resolves; the party comes from the wallet's events
     ),
 }
 
@@ -238,8 +235,11 @@ def test_a_failing_wallet_request_keeps_the_persisted_session_and_heals(pyodide_
     assert state["error"].startswith(init_error), state["error"]
     assert tab.run("await js.faults.readRaw(KEY)") == on_disk, "a wallet that cannot answer is not a wallet that says no"
     state = tab.run("await app(store.connect())\nview(store)")
-    assert state["status"] == "disconnected" and state["party"] is None
-    assert state["error"].startswith(connect_error), state["error"]
+    if connect_error is None:
+        assert (state["status"], state["party"], state["error"]) == ("connected", P1, None)
+    else:
+        assert state["status"] == "disconnected" and state["party"] is None
+        assert state["error"].startswith(connect_error), state["error"]
     tab.page.evaluate("(name) => { faults.on[name] = false; }", switch)
     state = tab.run("await app(store.init())\nview(store)")
     assert (state["status"], state["party"], state["error"]) == ("connected", P1, None)
