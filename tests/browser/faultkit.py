@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kit import VIEW
+from kit import VIEW, inject
 
 from pysession.testing.plugin import PyodidePage
 
@@ -216,8 +216,7 @@ js.faults.armWallet()
 
 def arm(tab: PyodidePage, *, wallet: dict[str, Any] | None = None) -> PyodidePage:
     """Give the tab the fault switches and watchers (now and after reloads), a mock wallet and the prelude."""
-    tab.page.add_init_script(FAULTS_JS)
-    tab.page.evaluate(FAULTS_JS)
+    inject(tab, FAULTS_JS)
     tab.install_wallet(**(wallet or {}))
     tab.run(PRELUDE)
     return tab

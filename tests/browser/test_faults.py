@@ -41,7 +41,8 @@ def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
     tab.run(
         f"""
         import pysession.browser.indexeddb as indexeddb
-        indexeddb.OPEN_TIMEOUT_MS = 300   # how long a blocked open may take before it is a failure
+        # A fault injection that reaches inside: how long a blocked open may take before it is a failure.
+        indexeddb.OPEN_TIMEOUT_MS = 300
         def make_storage():
             return create_encrypted_local_storage() if {backend!r} == "local" else create_encrypted_indexeddb_storage()
         async def raw():
@@ -122,7 +123,7 @@ def test_another_tab_deleting_the_databases_mid_session_is_not_blocked_and_the_s
     pyodide_page, new_tab
 ):
     tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("store = pysession.create_session_store(js.mockWallet, broadcast=True)\nawait app(store.connect())")
+    tab.run("store = await connected_store(broadcast=True)")
     assert tab.run("(await persisted())['account']['partyId']") == P1
     other = new_tab()
     deleted = other.page.evaluate(
@@ -182,7 +183,7 @@ def test_no_broadcast_channel_runs_the_tab_on_its_own(pyodide_page):
 def test_a_throwing_post_message_is_reported_and_the_next_one_goes_out(pyodide_page):
     tab = arm(pyodide_page, wallet={"party_id": P1})
     tab.run("import pyodide.ffi as pyodide_ffi\n" + CHANNEL_PEER)
-    tab.run("store = pysession.create_session_store(js.mockWallet, broadcast=True)\nawait app(store.connect())")
+    tab.run("store = await connected_store(broadcast=True)")
     tab.run("fault('postThrows')")
     tab.page.evaluate(f"mockWallet.setParty({P2!r})")
     tab.wait_for(f"view(store)['party'] == {P2!r}")
@@ -354,7 +355,7 @@ def test_an_open_stuck_behind_another_tabs_blocked_delete_fails_in_time_and_lets
     its connection is closed at once, so it blocks nobody in turn.
     """
     tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("import pysession.browser.indexeddb as indexeddb\nindexeddb.OPEN_TIMEOUT_MS = 300")
+    tab.run("import pysession.browser.indexeddb as indexeddb\nindexeddb.OPEN_TIMEOUT_MS = 300")  # reaches inside, as above
     tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
     tab.run(SEED)
     tab.page.evaluate(

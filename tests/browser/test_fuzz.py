@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from faultkit import arm, finish, size
+from kit import inject
 
 FUZZ_JS = (Path(__file__).resolve().parent / "fuzz.js").read_text()
 SEED = int(os.environ.get("PYSESSION_FUZZ_SEED", "20260"))
@@ -20,13 +21,11 @@ PARTY = "party::mock-1"
 
 
 def fuzz_tab(pyodide_page):
-    tab = arm(pyodide_page)
-    tab.page.add_init_script(FUZZ_JS)
-    tab.page.evaluate(FUZZ_JS)
+    tab = inject(arm(pyodide_page), FUZZ_JS)
     tab.run(
         """
         import base64
-        from pysession._envelope import PersistedSessionSnapshot, encode_session_envelope
+        from pysession import PersistedSessionSnapshot, encode_session_envelope
         from pysession.browser.jsvalues import to_js_object
         problems = []
 

@@ -65,7 +65,8 @@ found
 """
 
 
-# The original's way, for the control trial: generate, then store whatever this tab made.
+# The original's way, for the control trial: generate, then store whatever this tab made
+# (a fault injection that reaches inside pysession's IndexedDB edge).
 PUT_ANYWAY = """
 from pysession.browser.indexeddb import Database
 
