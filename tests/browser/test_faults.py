@@ -33,6 +33,25 @@ STORAGE_FAULTS = {
 }
 
 
+BLOCKED_OPEN_TIMEOUT_MS = 300
+
+
+def blocked_opens_fail_soon(tab):
+    """While opens are blocked, give up on them after BLOCKED_OPEN_TIMEOUT_MS instead of pysession's 10 s.
+
+    A fault injection that reaches inside pysession's IndexedDB edge. Only while
+    every open is blocked: an open that can succeed is never raced against it.
+    """
+    tab.run(
+        "import pysession.browser.indexeddb as indexeddb\n"
+        f"usual_open_timeout_ms, indexeddb.OPEN_TIMEOUT_MS = indexeddb.OPEN_TIMEOUT_MS, {BLOCKED_OPEN_TIMEOUT_MS}"
+    )
+
+
+def opens_wait_as_usual(tab):
+    tab.run("indexeddb.OPEN_TIMEOUT_MS = usual_open_timeout_ms")
+
+
 @pytest.mark.parametrize("name", STORAGE_FAULTS)
 def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
     switch, words, reads_fail = STORAGE_FAULTS[name]
@@ -40,9 +59,6 @@ def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
     tab = arm(pyodide_page, wallet={"party_id": P1})
     tab.run(
         f"""
-        import pysession.browser.indexeddb as indexeddb
-        # A fault injection that reaches inside: how long a blocked open may take before it is a failure.
-        indexeddb.OPEN_TIMEOUT_MS = 300
         def make_storage():
             return create_encrypted_local_storage() if {backend!r} == "local" else create_encrypted_indexeddb_storage()
         async def raw():
@@ -57,6 +73,8 @@ def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
 
     # The app starts, and the fault strikes before its first read.
     tab.run(f"store = pysession.create_session_store(js.mockWallet, storage=make_storage())\nfault({switch!r})")
+    if switch == "idbOpenBlocked":
+        blocked_opens_fail_soon(tab)
     state = tab.run("await app(store.init(), what='init')\nview(store)")
     if reads_fail:
         assert state["status"] == "disconnected" and state["party"] is None
@@ -77,6 +95,8 @@ def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
 
     # Fault lifted: the next change is written, and a new store restores it.
     tab.run(f"fault({switch!r}, False)")
+    if switch == "idbOpenBlocked":
+        opens_wait_as_usual(tab)
     tab.page.evaluate(f"mockWallet.setNetwork({N2!r})")
     tab.wait_for(f"(await persisted({backend!r}) or {{}}).get('networkId') == {N2!r}")
     assert tab.run(f"(await persisted({backend!r}))['account']['partyId']") == P2
@@ -355,7 +375,6 @@ def test_an_open_stuck_behind_another_tabs_blocked_delete_fails_in_time_and_lets
     its connection is closed at once, so it blocks nobody in turn.
     """
     tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("import pysession.browser.indexeddb as indexeddb\nindexeddb.OPEN_TIMEOUT_MS = 300")  # reaches inside, as above
     tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
     tab.run(SEED)
     tab.page.evaluate(
@@ -366,16 +385,20 @@ def test_an_open_stuck_behind_another_tabs_blocked_delete_fails_in_time_and_lets
           window.deletion = faults.deleteDatabase(name);   // blocked by the holder, which ignores versionchange
         }"""
     )
+    blocked_opens_fail_soon(tab)
     state = tab.run("store = pysession.create_session_store(js.mockWallet)\nawait app(store.init())\nview(store)")
     assert state["status"] == "disconnected"
     assert "TimeoutError: opening IndexedDB partylayer-session-data::" in state["error"]
     assert "got no answer within 0.3 s: it is blocked" in state["error"]
 
     # The other tab lets go: its delete runs, then pysession's abandoned open, whose connection is closed at once.
-    assert tab.page.evaluate("async () => { holder.close(); return await deletion; }") == {"deleted": True, "blocked": True}
+    assert tab.page.evaluate("() => { holder.close(); return faults.within(deletion, 5000); }") == {
+        "deleted": True, "blocked": True
+    }
     tab.wait_for("'partylayer-session-data::' + js.location.origin in [d.name for d in (await js.indexedDB.databases())]")
-    again = tab.page.evaluate("() => faults.deleteDatabase(faults.dataDb())")
+    again = tab.page.evaluate("() => faults.within(faults.deleteDatabase(faults.dataDb()), 5000)")
     assert again == {"deleted": True, "blocked": False}, "the late connection must not be left open"
+    opens_wait_as_usual(tab)
 
     # And the store works again: the next connect is written and reads back.
     state = tab.run("await app(store.connect())\nview(store)")
