@@ -196,6 +196,10 @@ RELIABILITY_CHECKS = (
 )
 
 
+# A busy core, for as long as the process that started it lives (however that one ends).
+SPIN = "import os, sys\nwhile os.getppid() == int(sys.argv[1]): pass"
+
+
 def cmd_reliability(args: argparse.Namespace) -> None:
     """Faults, fuzz, the key race and leaks at full counts, N times: each run's figures, then how many failed.
 
@@ -203,12 +207,12 @@ def cmd_reliability(args: argparse.Namespace) -> None:
     machine, as a user's laptop often is). Each run's output is kept in dist/.
     """
     env = prepare_browser()
-    env |= {"PYSESSION_FULL_COUNTS": "1", "PYSESSION_KEY_RACE_TRIALS": "20"}
+    env |= {"PYSESSION_FULL_COUNTS": "1", "PYSESSION_KEY_RACE_TRIALS": "20", "PYTHONUNBUFFERED": "1"}
     sys.path.insert(0, str(ROOT / "tests"))
     from reliability_report import REPORT_ENV, summary_lines
 
     busy_cores = (os.cpu_count() or 1) if args.busy else 0
-    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(busy_cores)]
+    spinners = [subprocess.Popen([sys.executable, "-c", SPIN, str(os.getpid())]) for _ in range(busy_cores)]
     failed = []
     try:
         for number in range(1, args.repeat + 1):

@@ -21,6 +21,15 @@ await app(seed.connect(), what="seed connect")
 seed.destroy()
 """
 
+
+def seeded(pyodide_page):
+    """An armed tab whose default storage holds P1's session, written by a store already gone; and its bytes on disk."""
+    tab = arm(pyodide_page, wallet={"party_id": P1})
+    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
+    tab.run(SEED)
+    return tab, tab.run("await js.faults.readRaw(KEY)")
+
+
 # fault switch -> (words last_error must contain, reads fail too?)
 STORAGE_FAULTS = {
     "indexeddb-open-throws": ("idbOpenThrows", ["SecurityError", "access to IndexedDB is denied"], True),
@@ -111,10 +120,7 @@ def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
 
 def test_no_crypto_subtle_from_the_start_keeps_the_session_in_memory_and_the_disk_untouched(pyodide_page):
     """An insecure context has no crypto.subtle: the default falls back to memory, never to plain text at rest."""
-    tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
-    tab.run(SEED)
-    on_disk = tab.run("await js.faults.readRaw(KEY)")
+    tab, on_disk = seeded(pyodide_page)
     tab.run("fault('subtleMissing')")
     refused = tab.run(
         "try:\n    create_encrypted_indexeddb_storage()\nexcept pysession.BrowserUnavailableError as exc:\n    refused = str(exc)\nrefused"
@@ -255,10 +261,7 @@ WALLET_FAULTS = {
 @pytest.mark.parametrize("name", WALLET_FAULTS)
 def test_a_failing_wallet_request_keeps_the_persisted_session_and_heals(pyodide_page, name):
     (switch, value), init_error, connect_error = WALLET_FAULTS[name]
-    tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
-    tab.run(SEED)
-    on_disk = tab.run("await js.faults.readRaw(KEY)")
+    tab, on_disk = seeded(pyodide_page)
     tab.page.evaluate("([name, value]) => { faults.on[name] = value; }", [switch, value])
     state = tab.run("store = pysession.create_session_store(js.mockWallet)\nawait app(store.init())\nview(store)")
     assert state["status"] == "disconnected" and state["party"] is None
@@ -276,10 +279,7 @@ def test_a_failing_wallet_request_keeps_the_persisted_session_and_heals(pyodide_
 
 def test_a_wallet_that_never_answers_is_bounded_by_the_apps_timeout_and_heals(pyodide_page):
     """No request has a timeout of its own (a wallet may wait for the user); the app's wait_for cancels cleanly."""
-    tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
-    tab.run(SEED)
-    on_disk = tab.run("await js.faults.readRaw(KEY)")
+    tab, on_disk = seeded(pyodide_page)
     tab.run("fault('walletHangs')\nstore = pysession.create_session_store(js.mockWallet)")
     outcome = tab.run(
         """
@@ -374,9 +374,7 @@ def test_an_open_stuck_behind_another_tabs_blocked_delete_fails_in_time_and_lets
     when the delete finally runs, the abandoned open completes on its own and
     its connection is closed at once, so it blocks nobody in turn.
     """
-    tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
-    tab.run(SEED)
+    tab, _ = seeded(pyodide_page)
     tab.page.evaluate(
         """async () => {
           const name = faults.dataDb();
