@@ -195,24 +195,69 @@ RELIABILITY_CHECKS = (
 )
 
 
-def cmd_reliability(_: argparse.Namespace) -> None:
-    """Faults, fuzz, the key race and leaks at full counts, then one line per figure."""
-    env = prepare_browser()
-    report = DIST / "reliability.jsonl"
-    report.unlink(missing_ok=True)
-    env |= {"PYSESSION_FULL_COUNTS": "1", "PYSESSION_KEY_RACE_TRIALS": "20", "PYSESSION_RELIABILITY_REPORT": str(report)}
-    checks = subprocess.run(
-        [str(venv_python()), "-m", "pytest", "-q", "tests/core/test_properties.py", *RELIABILITY_CHECKS], cwd=ROOT, env=env
-    )
-    # The figures of every check that ran, also (and above all) when one failed.
-    sys.path.insert(0, str(ROOT / "tests"))
-    from reliability_report import summary_lines
+# A busy core, for as long as the process that started it lives (however that one ends).
+SPIN = "import os, sys\nwhile os.getppid() == int(sys.argv[1]): pass"
 
-    log(f"reliability figures at full counts ({report.relative_to(ROOT)}):")
-    for line in summary_lines(report):
-        print(line)
-    if checks.returncode:
-        sys.exit(f"reliability checks FAILED (pytest exit code {checks.returncode}); the figures above are what ran")
+
+def cmd_reliability(args: argparse.Namespace) -> None:
+    """Faults, fuzz, the key race and leaks at full counts, N times: each run's figures, then how many failed.
+
+    With `--busy`, one CPU-bound process per core runs beside the checks (a busy
+    machine, as a user's laptop often is). Each run's output is kept in dist/.
+    """
+    env = prepare_browser()
+    env |= {"PYSESSION_FULL_COUNTS": "1", "PYSESSION_KEY_RACE_TRIALS": "20", "PYTHONUNBUFFERED": "1"}
+    sys.path.insert(0, str(ROOT / "tests"))
+    from reliability_report import REPORT_ENV, summary_lines
+
+    busy_cores = (os.cpu_count() or 1) if args.busy else 0
+    spinners = [subprocess.Popen([sys.executable, "-c", SPIN, str(os.getpid())]) for _ in range(busy_cores)]
+    failed = []
+    try:
+        for number in range(1, args.repeat + 1):
+            name = "reliability" if args.repeat == 1 else f"reliability-{number}"
+            report, output = DIST / f"{name}.jsonl", DIST / f"{name}.log"
+            report.unlink(missing_ok=True)
+            env[REPORT_ENV] = str(report)
+            log(f"run {number} of {args.repeat}" + (f" beside {busy_cores} busy processes" if busy_cores else ""))
+            returncode = run_teed(
+                [venv_python(), "-m", "pytest", "-q", "tests/core/test_properties.py", *RELIABILITY_CHECKS], output, env
+            )
+            # The figures of every check that ran, also (and above all) when one failed.
+            verdict = "passed" if returncode == 0 else f"FAILED (pytest exit code {returncode})"
+            log(f"run {number} of {args.repeat} {verdict}; figures at full counts ({report.relative_to(ROOT)}):")
+            for line in summary_lines(report):
+                print(line)
+            if returncode:
+                failed.append(number)
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+    if args.repeat > 1:
+        which = f" (runs {', '.join(map(str, failed))})" if failed else ""
+        log(f"{len(failed)} of {args.repeat} runs failed{which}")
+    if failed:
+        sys.exit("reliability checks FAILED; the figures above are what ran, the output is in dist/")
+
+
+def run_teed(command: list[str | Path], output: Path, env: dict[str, str]) -> int:
+    """Run command, its output both shown and written to output; its exit code."""
+    with output.open("w", encoding="utf-8") as kept:
+        process = subprocess.Popen(
+            [str(a) for a in command], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for line in process.stdout:
+            sys.stdout.write(line)
+            kept.write(line)
+        return process.wait()
+
+
+def positive(text: str) -> int:
+    count = int(text)
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return count
 
 
 def main() -> None:
@@ -225,9 +270,10 @@ def main() -> None:
     bench = commands.add_parser("bench", help="pysession against raw JS and the floor, in Chromium")
     bench.add_argument("--quick", action="store_true", help="tiny repetition counts (checks that it runs)")
     bench.set_defaults(func=cmd_bench)
-    commands.add_parser("reliability", help="fault, fuzz, load and leak checks at full counts").set_defaults(
-        func=cmd_reliability
-    )
+    reliability = commands.add_parser("reliability", help="fault, fuzz, load and leak checks at full counts")
+    reliability.add_argument("--repeat", type=positive, default=1, metavar="N", help="run the checks N times")
+    reliability.add_argument("--busy", action="store_true", help="with one busy process per core beside the checks")
+    reliability.set_defaults(func=cmd_reliability)
     serve = commands.add_parser("serve", help="build the wheel and serve the demo at http://127.0.0.1:8000")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kit import VIEW
+from kit import VIEW, inject
 
 from pysession.testing.plugin import PyodidePage
 
@@ -153,14 +153,15 @@ FAULTS_JS = r"""
     const values = await transact(name, store, "readonly", (s) => s.getAll());
     return keys.map((key, i) => [key, values[i]]);
   };
+  // Resolves once the delete ran or failed; a blocked delete waits (give it a deadline from when it may run).
   faults.deleteDatabase = (name) => new Promise((resolve) => {
     const request = indexedDB.deleteDatabase(name);
     let blocked = false;
     request.onblocked = () => { blocked = true; };
     request.onsuccess = () => resolve({ deleted: true, blocked });
     request.onerror = () => resolve({ deleted: false, blocked, error: String(request.error) });
-    setTimeout(() => resolve({ deleted: false, blocked, timedOut: true }), 5000);
   });
+  faults.within = (promise, ms) => Promise.race([promise, new Promise((resolve) => setTimeout(() => resolve({ timedOut: ms }), ms))]);
 })();
 """
 
@@ -197,6 +198,13 @@ async def app(awaitable, timeout=10.0, what="call"):
     except Exception as exc:
         escaped.append(f"{what}: {exc!r}")
 
+async def until(condition, what, timeout=10.0):
+    '''Wait, as an app waits for an event, until condition() holds; a hang is counted if it never does.'''
+    async def holds():
+        while not condition():
+            await asyncio.sleep(0.01)
+    await app(holds(), timeout, what)
+
 """ + VIEW + """
 async def persisted(backend="idb"):
     '''What a fresh encrypted storage reads at KEY: the envelope as a dict, or None.'''
@@ -216,8 +224,7 @@ js.faults.armWallet()
 
 def arm(tab: PyodidePage, *, wallet: dict[str, Any] | None = None) -> PyodidePage:
     """Give the tab the fault switches and watchers (now and after reloads), a mock wallet and the prelude."""
-    tab.page.add_init_script(FAULTS_JS)
-    tab.page.evaluate(FAULTS_JS)
+    inject(tab, FAULTS_JS)
     tab.install_wallet(**(wallet or {}))
     tab.run(PRELUDE)
     return tab

@@ -1,4 +1,4 @@
-"""Shared pieces of the browser tests: WIRE.md's plain-JS reader/writer, expected bytes, page snippets.
+"""Shared pieces of the browser tests: WIRE.md's plain-JS reader/writer, expected bytes, page snippets and helpers.
 
 Expected texts are written out here from WIRE.md, not computed with pysession,
 so that a wrongly written byte fails a test instead of agreeing with itself.
@@ -32,6 +32,12 @@ def view(store):
         "network": s.network_id,
         "error": None if s.last_error is None else str(s.last_error),
     }
+
+async def connected_store(**options):
+    '''A store on the tab's mock wallet (options as create_session_store's), connected: where many checks start.'''
+    store = pysession.create_session_store(js.mockWallet, **options)
+    await store.connect()
+    return store
 """
 
 # Python run in a tab before its stores are made.
@@ -59,10 +65,93 @@ async def persisted(key="partylayer.session.connected", backend="idb"):
 )
 
 
+def inject(tab: PyodidePage, script: str) -> PyodidePage:
+    """Run a classic script in the tab now, and on every reload before the page's own scripts."""
+    tab.page.add_init_script(script)
+    tab.page.add_script_tag(content=script)
+    return tab
+
+
 def add_wire(tab: PyodidePage) -> PyodidePage:
     """Give the tab `window.wire` (tests/browser/wire.js), now and after every reload."""
-    tab.page.add_init_script(WIRE_JS)
-    tab.page.add_script_tag(content=WIRE_JS)
+    return inject(tab, WIRE_JS)
+
+
+# Pyodide's PyProxy allocation tracing (what Pyodide's own test suite uses), as a JS
+# function of an interpreter: from then on `traced._module.pyproxy_alloc_map` holds
+# every PyProxy of that interpreter still alive.
+TRACE_PROXIES = (
+    "(interpreter) => { interpreter._module.enable_pyproxy_allocation_tracing(); window.traced = interpreter; }"
+)
+
+# What a store may leave behind, counted in the harness page from the moment
+# `watch_leaks` runs: live PyProxies, pending setTimeout timers, open
+# BroadcastChannels and IndexedDB connections, and the listeners on channels,
+# connections and requests. The browser's own functions are wrapped (behind
+# the fault kit's switches when it is armed), so the counts see pysession's calls.
+LEAK_JS = (
+    """
+(() => {
+  if (window.leaks) return;
+  (TRACE_PROXIES)(pyodide);
+  const leaks = (window.leaks = { timers: new Set(), channels: new Set(), connections: new Set(), listeners: 0 });
+  const setTimeout_ = window.setTimeout, clearTimeout_ = window.clearTimeout;
+  window.setTimeout = function (fn, ms, ...args) {
+    const id = setTimeout_.call(window, (...a) => { leaks.timers.delete(id); if (typeof fn === "function") fn(...a); }, ms, ...args);
+    leaks.timers.add(id);
+    return id;
+  };
+  window.clearTimeout = function (id) { leaks.timers.delete(id); return clearTimeout_.call(window, id); };
+  const add = EventTarget.prototype.addEventListener, remove = EventTarget.prototype.removeEventListener;
+  const Channel = window.faults?.original.BroadcastChannel ?? window.BroadcastChannel;
+  const counted = (target) => target instanceof Channel || target instanceof IDBDatabase || target instanceof IDBRequest;
+  EventTarget.prototype.addEventListener = function (type, listener, ...rest) {
+    if (counted(this)) {
+      leaks.listeners += 1;
+      if (this instanceof Channel) leaks.channels.add(this);
+    }
+    return add.call(this, type, listener, ...rest);
+  };
+  EventTarget.prototype.removeEventListener = function (type, listener, ...rest) {
+    if (counted(this)) leaks.listeners -= 1;
+    return remove.call(this, type, listener, ...rest);
+  };
+  const close = Channel.prototype.close;
+  Channel.prototype.close = function () { leaks.channels.delete(this); return close.call(this); };
+  const open = IDBFactory.prototype.open;
+  IDBFactory.prototype.open = function (...args) {
+    const request = open.apply(this, args);
+    if (request instanceof IDBRequest) add.call(request, "success", () => leaks.connections.add(request.result));
+    return request;
+  };
+  const closeDb = IDBDatabase.prototype.close;
+  IDBDatabase.prototype.close = function () { leaks.connections.delete(this); return closeDb.call(this); };
+})();
+"""
+).replace("TRACE_PROXIES", TRACE_PROXIES)
+
+LEAK_COUNTS = """
+import gc
+
+def counts():
+    '''What the page holds now (see watch_leaks), after a full collection.'''
+    gc.collect()
+    leaks = js.leaks
+    return {
+        "proxies": js.traced._module.pyproxy_alloc_map.size,
+        "timers": leaks.timers.size,
+        "channels": leaks.channels.size,
+        "listeners": leaks.listeners,
+        "connections": leaks.connections.size,
+        "wallet listeners": sum(js.mockWallet.listenerCount(e) for e in ("statusChanged", "accountsChanged", "chainChanged")),
+    }
+"""
+
+
+def watch_leaks(tab: PyodidePage) -> PyodidePage:
+    """Count from now on what stores leave behind in this harness tab; `counts()` in its Python reads the counters."""
+    tab.page.evaluate(LEAK_JS)
+    tab.run(LEAK_COUNTS)
     return tab
 
 

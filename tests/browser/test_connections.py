@@ -91,7 +91,7 @@ def test_another_tab_deleting_a_database_is_not_blocked_and_the_next_use_reopens
     tab.page.evaluate(COUNT_IDB)
     origin = origin_of(tab)
     data_db, key_db = f"partylayer-session-data::{origin}", f"partylayer-session-key::{origin}"
-    tab.run("store = pysession.create_session_store(js.mockWallet)\nstate = await store.connect()")
+    tab.run("store = await connected_store()")
     other = context.new_page()  # any page of the origin: it needs no Python
     other.goto(f"{pysession_server.url}/package.json")
 

@@ -49,7 +49,7 @@ def test_document_cookie_gets_the_exact_header_and_survives_a_reload(pyodide_pag
     """A connect writes `pl_session=<encoded envelope>; Path=/; Max-Age=2592000; SameSite=Lax`; disconnect expires it."""
     tab = prepare(pyodide_page, shared=True, party_id=PARTY)
     tab.page.evaluate(RECORD_COOKIE_WRITES)
-    tab.run("store = pysession.create_session_store(js.mockWallet, storage=create_cookie_storage())\nstate = await store.connect()")
+    tab.run("store = await connected_store(storage=create_cookie_storage())")
     [header] = tab.page.evaluate("cookieWrites")
     value = header.split(";", 1)[0].removeprefix("pl_session=")
     envelope = wire_envelope(PARTY, connected_at(tab.page.evaluate("(v) => decodeURIComponent(v)", value)))

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from kit import TRACE_PROXIES
 from playwright.sync_api import expect
 
 from pysession.testing.plugin import AppPage
@@ -174,24 +175,20 @@ def test_an_expired_session_is_re_authenticated_or_ends(app_page):
     assert tab.console_errors == []
 
 
-# Before web/demo.py runs, turn on Pyodide's PyProxy allocation tracing (what
-# Pyodide's own test suite uses) through PyScript's hook API, and keep the
-# interpreter at hand. An init script also runs on about:blank: skip that one.
-TRACE_PROXIES = """
-if (location.protocol === "http:") {
-  import("/node_modules/@pyscript/core/dist/core.js").then(({ hooks }) => {
-    hooks.main.onBeforeRunAsync.add(({ interpreter }) => {
-      interpreter._module.enable_pyproxy_allocation_tracing();
-      window.traced = interpreter;
-    });
-  });
-}
+# Before web/demo.py runs, trace the PyProxies of PyScript's interpreter (through
+# PyScript's hook API). An init script also runs on about:blank: skip that one.
+TRACE_DEMO_PROXIES = f"""
+if (location.protocol === "http:") {{
+  import("/node_modules/@pyscript/core/dist/core.js").then(({{ hooks }}) => {{
+    hooks.main.onBeforeRunAsync.add(({{ interpreter }}) => ({TRACE_PROXIES})(interpreter));
+  }});
+}}
 """
 LIVE_PROXIES = "[...traced._module.pyproxy_alloc_map.keys()].map((proxy) => `${proxy.type} ${proxy}`)"
 
 
 def test_the_demo_owns_every_proxy_it_makes(app_page, context):
-    context.add_init_script(TRACE_PROXIES)
+    context.add_init_script(TRACE_DEMO_PROXIES)
     tab = open_demo(app_page)
     loaded = tab.page.evaluate(f"{LIVE_PROXIES}.length")
     assert loaded > 0  # the demo's listeners and the store's are alive

@@ -177,8 +177,8 @@ def test_nothing_readable_at_rest(pyodide_page, backend):
     """No party id and no key material in localStorage, cookies or the data database: only ciphertext envelopes."""
     tab = prepare(pyodide_page, party_id="party::secret-7f3a")
     tab.run(
-        f"store = pysession.create_session_store(js.mockWallet, storage={STORAGE_ARG[backend]}, broadcast=True)\n"
-        f"await store.connect()\nreader = make_storage({backend!r})"
+        f"store = await connected_store(storage={STORAGE_ARG[backend]}, broadcast=True)\n"
+        f"reader = make_storage({backend!r})"
     )
     tab.page.evaluate("mockWallet.setParty('party::secret-9c1e')")
     tab.wait_for(f"(await reader.get_item({DEFAULT_KEY!r}) or '').count('secret-9c1e') == 2")
@@ -205,7 +205,7 @@ def test_another_origin_sees_nothing_and_cannot_decrypt_a_copied_blob(pyodide_pa
     """Another port is another origin: no database, no entry, and a copied blob does not open with its key."""
     home = prepare(pyodide_page, party_id="party::alice")
     home.run(
-        "store = pysession.create_session_store(js.mockWallet)\nawait store.connect()\n"
+        "store = await connected_store()\n"
         f"await create_encrypted_local_storage().set_item('k', {GOOD!r})"
     )
     home_origin = origin_of(home)

@@ -21,6 +21,15 @@ await app(seed.connect(), what="seed connect")
 seed.destroy()
 """
 
+
+def seeded(pyodide_page):
+    """An armed tab whose default storage holds P1's session, written by a store already gone; and its bytes on disk."""
+    tab = arm(pyodide_page, wallet={"party_id": P1})
+    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
+    tab.run(SEED)
+    return tab, tab.run("await js.faults.readRaw(KEY)")
+
+
 # fault switch -> words last_error must contain
 STORAGE_FAULTS = {
     "indexeddb-open-throws": ("idbOpenThrows", ["SecurityError", "access to IndexedDB is denied"]),
@@ -33,6 +42,25 @@ STORAGE_FAULTS = {
 }
 
 
+BLOCKED_OPEN_TIMEOUT_MS = 300
+
+
+def blocked_opens_fail_soon(tab):
+    """While opens are blocked, give up on them after BLOCKED_OPEN_TIMEOUT_MS instead of pysession's 10 s.
+
+    A fault injection that reaches inside pysession's IndexedDB edge. Only while
+    every open is blocked: an open that can succeed is never raced against it.
+    """
+    tab.run(
+        "import pysession.browser.indexeddb as indexeddb\n"
+        f"usual_open_timeout_ms, indexeddb.OPEN_TIMEOUT_MS = indexeddb.OPEN_TIMEOUT_MS, {BLOCKED_OPEN_TIMEOUT_MS}"
+    )
+
+
+def opens_wait_as_usual(tab):
+    tab.run("indexeddb.OPEN_TIMEOUT_MS = usual_open_timeout_ms")
+
+
 @pytest.mark.parametrize("name", STORAGE_FAULTS)
 def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
     switch, words = STORAGE_FAULTS[name]
@@ -40,8 +68,6 @@ def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
     tab = arm(pyodide_page, wallet={"party_id": P1})
     tab.run(
         f"""
-        import pysession.browser.indexeddb as indexeddb
-        indexeddb.OPEN_TIMEOUT_MS = 300   # how long a blocked open may take before it is a failure
         def make_storage():
             return create_encrypted_local_storage() if {backend!r} == "local" else create_encrypted_indexeddb_storage()
         async def raw():
@@ -56,6 +82,8 @@ def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
 
     # The app starts, and the fault strikes before its first read.
     tab.run(f"store = pysession.create_session_store(js.mockWallet, storage=make_storage())\nfault({switch!r})")
+    if switch == "idbOpenBlocked":
+        blocked_opens_fail_soon(tab)
     state = tab.run("await app(store.init(), what='init')\nview(store)")
     # The original's rule: a read that fails counts as nothing stored, and the wallet is still asked.
     assert (state["status"], state["party"], state["network"]) == ("connected", P1, N1)
@@ -73,6 +101,8 @@ def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
 
     # Fault lifted: the next change is written, and a new store restores it.
     tab.run(f"fault({switch!r}, False)")
+    if switch == "idbOpenBlocked":
+        opens_wait_as_usual(tab)
     tab.page.evaluate(f"mockWallet.setNetwork({N2!r})")
     tab.wait_for(f"(await persisted({backend!r}) or {{}}).get('networkId') == {N2!r}")
     assert tab.run(f"(await persisted({backend!r}))['account']['partyId']") == P2
@@ -87,10 +117,7 @@ def test_a_storage_fault_keeps_the_session_and_heals(pyodide_page, name):
 
 def test_no_crypto_subtle_from_the_start_keeps_the_session_in_memory_and_the_disk_untouched(pyodide_page):
     """An insecure context has no crypto.subtle: the default falls back to memory, never to plain text at rest."""
-    tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
-    tab.run(SEED)
-    on_disk = tab.run("await js.faults.readRaw(KEY)")
+    tab, on_disk = seeded(pyodide_page)
     tab.run("fault('subtleMissing')")
     refused = tab.run(
         "try:\n    create_encrypted_indexeddb_storage()\nexcept pysession.BrowserUnavailableError as exc:\n    refused = str(exc)\nrefused"
@@ -119,7 +146,7 @@ def test_another_tab_deleting_the_databases_mid_session_is_not_blocked_and_the_s
     pyodide_page, new_tab
 ):
     tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("store = pysession.create_session_store(js.mockWallet, broadcast=True)\nawait app(store.connect())")
+    tab.run("store = await connected_store(broadcast=True)")
     assert tab.run("(await persisted())['account']['partyId']") == P1
     other = new_tab()
     deleted = other.page.evaluate(
@@ -179,7 +206,7 @@ def test_no_broadcast_channel_runs_the_tab_on_its_own(pyodide_page):
 def test_a_throwing_post_message_is_reported_and_the_next_one_goes_out(pyodide_page):
     tab = arm(pyodide_page, wallet={"party_id": P1})
     tab.run("import pyodide.ffi as pyodide_ffi\n" + CHANNEL_PEER)
-    tab.run("store = pysession.create_session_store(js.mockWallet, broadcast=True)\nawait app(store.connect())")
+    tab.run("store = await connected_store(broadcast=True)")
     tab.run("fault('postThrows')")
     tab.page.evaluate(f"mockWallet.setParty({P2!r})")
     tab.wait_for(f"view(store)['party'] == {P2!r}")
@@ -225,10 +252,7 @@ WALLET_FAULTS = {
 @pytest.mark.parametrize("name", WALLET_FAULTS)
 def test_a_failing_wallet_request_keeps_the_persisted_session_and_heals(pyodide_page, name):
     (switch, value), init_error, connect_error = WALLET_FAULTS[name]
-    tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
-    tab.run(SEED)
-    on_disk = tab.run("await js.faults.readRaw(KEY)")
+    tab, on_disk = seeded(pyodide_page)
     tab.page.evaluate("([name, value]) => { faults.on[name] = value; }", [switch, value])
     state = tab.run("store = pysession.create_session_store(js.mockWallet)\nawait app(store.init())\nview(store)")
     assert state["status"] == "disconnected" and state["party"] is None
@@ -249,10 +273,7 @@ def test_a_failing_wallet_request_keeps_the_persisted_session_and_heals(pyodide_
 
 def test_a_wallet_that_never_answers_is_bounded_by_the_apps_timeout_and_heals(pyodide_page):
     """No request has a timeout of its own (a wallet may wait for the user); the app's wait_for cancels cleanly."""
-    tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
-    tab.run(SEED)
-    on_disk = tab.run("await js.faults.readRaw(KEY)")
+    tab, on_disk = seeded(pyodide_page)
     tab.run("fault('walletHangs')\nstore = pysession.create_session_store(js.mockWallet)")
     outcome = tab.run(
         """
@@ -347,10 +368,7 @@ def test_an_open_stuck_behind_another_tabs_blocked_delete_fails_in_time_and_lets
     when the delete finally runs, the abandoned open completes on its own and
     its connection is closed at once, so it blocks nobody in turn.
     """
-    tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("import pysession.browser.indexeddb as indexeddb\nindexeddb.OPEN_TIMEOUT_MS = 300")
-    tab.run("def make_storage():\n    return create_encrypted_indexeddb_storage()")
-    tab.run(SEED)
+    tab, _ = seeded(pyodide_page)
     tab.page.evaluate(
         """async () => {
           const name = faults.dataDb();
@@ -359,16 +377,20 @@ def test_an_open_stuck_behind_another_tabs_blocked_delete_fails_in_time_and_lets
           window.deletion = faults.deleteDatabase(name);   // blocked by the holder, which ignores versionchange
         }"""
     )
+    blocked_opens_fail_soon(tab)
     state = tab.run("store = pysession.create_session_store(js.mockWallet)\nawait app(store.init())\nview(store)")
     assert state["status"] == "disconnected"
     assert "TimeoutError: opening IndexedDB partylayer-session-data::" in state["error"]
     assert "got no answer within 0.3 s: it is blocked" in state["error"]
 
     # The other tab lets go: its delete runs, then pysession's abandoned open, whose connection is closed at once.
-    assert tab.page.evaluate("async () => { holder.close(); return await deletion; }") == {"deleted": True, "blocked": True}
+    assert tab.page.evaluate("() => { holder.close(); return faults.within(deletion, 5000); }") == {
+        "deleted": True, "blocked": True
+    }
     tab.wait_for("'partylayer-session-data::' + js.location.origin in [d.name for d in (await js.indexedDB.databases())]")
-    again = tab.page.evaluate("() => faults.deleteDatabase(faults.dataDb())")
+    again = tab.page.evaluate("() => faults.within(faults.deleteDatabase(faults.dataDb()), 5000)")
     assert again == {"deleted": True, "blocked": False}, "the late connection must not be left open"
+    opens_wait_as_usual(tab)
 
     # And the store works again: the next connect is written and reads back.
     state = tab.run("await app(store.connect())\nview(store)")

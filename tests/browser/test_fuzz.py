@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from faultkit import arm, finish, size
+from kit import inject
 
 FUZZ_JS = (Path(__file__).resolve().parent / "fuzz.js").read_text()
 SEED = int(os.environ.get("PYSESSION_FUZZ_SEED", "20260"))
@@ -20,13 +21,11 @@ PARTY = "party::mock-1"
 
 
 def fuzz_tab(pyodide_page):
-    tab = arm(pyodide_page)
-    tab.page.add_init_script(FUZZ_JS)
-    tab.page.evaluate(FUZZ_JS)
+    tab = inject(arm(pyodide_page), FUZZ_JS)
     tab.run(
         """
         import base64
-        from pysession._envelope import PersistedSessionSnapshot, encode_session_envelope
+        from pysession import PersistedSessionSnapshot, encode_session_envelope
         from pysession.browser.jsvalues import to_js_object
         problems = []
 
@@ -147,7 +146,7 @@ def test_bad_stored_blobs_read_as_nothing_are_cleared_and_never_cost_a_good_sess
                 await js.faults.writeRaw(KEY, await bad_blob(kind))
             store = pysession.create_session_store(js.mockWallet, storage=storage)
             await app(store.init(), what=f"case {{i}} init")
-            await app(store._writer.flush(), what=f"case {{i}} flush")
+            await app(store._record.flush(), what=f"case {{i}} flush")
             s = store.get_snapshot()
             store.destroy()
             tried += 1
@@ -285,7 +284,7 @@ def test_bad_wallet_events_change_nothing_but_last_error(pyodide_page):
                 if fields(after) != fields(before):
                     problems.append(f"case {{i}} {{event}}({{described}}): reported malformed, yet the session changed")
             if i % 50 == 49 and store.get_snapshot().status == "connected":
-                await store._writer.flush()
+                await store._record.flush()
                 on_disk = pysession.decode_session_envelope(storage.get_item(KEY))
                 s = store.get_snapshot()
                 if on_disk is None or (on_disk.account, on_disk.network_id) != (s.account, s.network_id):

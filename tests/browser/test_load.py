@@ -20,6 +20,7 @@ import re
 import time
 
 from faultkit import PRELUDE, arm, finish, size
+from kit import watch_leaks
 
 SEED = int(os.environ.get("PYSESSION_LOAD_SEED", "6"))
 PARTIES = ["party::alice", "party::bob", "party::carol"]
@@ -133,59 +134,8 @@ def test_many_tabs_doing_everything_at_once_end_up_agreeing(pyodide_page, new_ta
     finish(tabs, "load:tabs", problems=found, operations=len(plan), divergent=divergent)
 
 
-LEAK_JS = r"""
-(() => {
-  if (window.leaks) return;
-  pyodide._module.enable_pyproxy_allocation_tracing();
-  const leaks = (window.leaks = { timers: new Set(), channels: new Set(), connections: new Set(), listeners: 0 });
-  const setTimeout_ = window.setTimeout, clearTimeout_ = window.clearTimeout;
-  window.setTimeout = function (fn, ms, ...args) {
-    const id = setTimeout_.call(window, (...a) => { leaks.timers.delete(id); if (typeof fn === "function") fn(...a); }, ms, ...args);
-    leaks.timers.add(id);
-    return id;
-  };
-  window.clearTimeout = function (id) { leaks.timers.delete(id); return clearTimeout_.call(window, id); };
-  const add = EventTarget.prototype.addEventListener, remove = EventTarget.prototype.removeEventListener;
-  const Channel = faults.original.BroadcastChannel;
-  EventTarget.prototype.addEventListener = function (type, listener, ...rest) {
-    if (this instanceof Channel || this instanceof IDBDatabase || this instanceof IDBRequest) {
-      leaks.listeners += 1;
-      if (this instanceof Channel) leaks.channels.add(this);
-    }
-    return add.call(this, type, listener, ...rest);
-  };
-  EventTarget.prototype.removeEventListener = function (type, listener, ...rest) {
-    if (this instanceof Channel || this instanceof IDBDatabase || this instanceof IDBRequest) leaks.listeners -= 1;
-    return remove.call(this, type, listener, ...rest);
-  };
-  const close = Channel.prototype.close;
-  Channel.prototype.close = function () { leaks.channels.delete(this); return close.call(this); };
-  const open = IDBFactory.prototype.open;
-  IDBFactory.prototype.open = function (...args) {
-    const request = open.apply(this, args);
-    if (request instanceof IDBRequest) add.call(request, "success", () => leaks.connections.add(request.result));
-    return request;
-  };
-  const closeDb = IDBDatabase.prototype.close;
-  IDBDatabase.prototype.close = function () { leaks.connections.delete(this); return closeDb.call(this); };
-})();
-"""
-
 CYCLES = """
-import gc
 from pysession.browser.jsvalues import to_js_object
-
-def counts():
-    gc.collect()
-    leaks = js.leaks
-    return {
-        "proxies": js.pyodide._module.pyproxy_alloc_map.size,
-        "timers": leaks.timers.size,
-        "channels": leaks.channels.size,
-        "listeners": leaks.listeners,
-        "connections": leaks.connections.size,
-        "wallet listeners": sum(js.mockWallet.listenerCount(e) for e in ("statusChanged", "accountsChanged", "chainChanged")),
-    }
 
 peer = js.faults.original.BroadcastChannel.new(f"partylayer.session.sync::{js.location.origin}::{KEY}")
 
@@ -248,14 +198,13 @@ async def cycle(i):
 
 def test_many_store_lifetimes_through_every_fault_path_leave_nothing_behind(pyodide_page):
     cycles = size("leak_cycles", ci=70, full=1000)
-    tab = arm(pyodide_page)
-    tab.page.evaluate(LEAK_JS)
+    tab = watch_leaks(arm(pyodide_page))
     tab.run(CYCLES)
     # Warm up: imports done and the origin's key made once, before counting.
-    tab.run("warm = pysession.create_session_store(js.mockWallet)\nawait safe(warm.connect())\nwarm.destroy()\ndel warm")
+    tab.run("warm = await connected_store()\nwarm.destroy()\ndel warm")
     start = tab.run("counts()")
     # The counters see a live store (so that a leak could not go unseen).
-    during = tab.run("live = pysession.create_session_store(js.mockWallet, broadcast=True)\nawait safe(live.connect())\ncounts()")
+    during = tab.run("live = await connected_store(broadcast=True)\ncounts()")
     assert during["proxies"] > start["proxies"] and during["listeners"] > start["listeners"]
     assert [during[key] - start[key] for key in ("channels", "connections", "wallet listeners")] == [1, 2, 3]
     tab.run("live.destroy()\ndel live")

@@ -10,53 +10,17 @@ from __future__ import annotations
 
 import time
 
-from kit import prepare
+from kit import prepare, watch_leaks
 
 CYCLES = 100
 
-SHIMS = """() => {
-  pyodide._module.enable_pyproxy_allocation_tracing();
-  const timers = (window.pendingTimers = new Set());
-  const setTimeout_ = window.setTimeout.bind(window), clearTimeout_ = window.clearTimeout.bind(window);
-  window.setTimeout = (fn, ms, ...args) => {
-    const id = setTimeout_((...a) => { timers.delete(id); fn(...a); }, ms, ...args);
-    timers.add(id);
-    return id;
-  };
-  window.clearTimeout = (id) => { timers.delete(id); clearTimeout_(id); };
-
-  const channels = (window.openChannels = new Set());
-  const Channel = window.BroadcastChannel;
-  window.BroadcastChannel = class extends Channel {
-    constructor(name) { super(name); channels.add(this); }
-    close() { channels.delete(this); super.close(); }
-  };
-
-  const connections = (window.openConnections = new Set());
-  const open = indexedDB.open.bind(indexedDB);
-  indexedDB.open = (...args) => {
-    const request = open(...args);
-    request.addEventListener("success", () => connections.add(request.result));
-    return request;
-  };
-  const close = IDBDatabase.prototype.close;
-  IDBDatabase.prototype.close = function () { connections.delete(this); return close.call(this); };
-}"""
-
 CYCLE = """
-import gc, weakref
+import weakref
 stores = []
 
-def counts():
-    gc.collect()
-    return {
-        "pyproxies": js.pyodide._module.pyproxy_alloc_map.size,
-        "timers": js.pendingTimers.size,
-        "channels": js.openChannels.size,
-        "connections": js.openConnections.size,
-        "wallet listeners": sum(js.mockWallet.listenerCount(e) for e in ("statusChanged", "accountsChanged", "chainChanged")),
-        "stores alive": sum(ref() is not None for ref in stores),
-    }
+def left():
+    found = {key: value for key, value in counts().items() if key != "listeners"}
+    return found | {"stores alive": sum(ref() is not None for ref in stores)}
 
 async def cycle(index):
     store = pysession.create_session_store(
@@ -79,29 +43,28 @@ async def cycle(index):
 
 def test_a_hundred_store_lifetimes_leave_nothing_behind(pyodide_page):
     """Default storage, broadcast=True, a JS wallet, expiry and reconnect timers armed at destroy(): 0 left."""
-    tab = prepare(pyodide_page)
-    tab.page.evaluate(SHIMS)
+    tab = watch_leaks(prepare(pyodide_page))
     tab.run(CYCLE)
-    start = tab.run("counts()")
+    start = tab.run("left()")
     # (The harness's own deadline for the running run() is one pending timer.)
-    assert start == {"pyproxies": start["pyproxies"], "timers": 1, "channels": 0, "connections": 0,
+    assert start == {"proxies": start["proxies"], "timers": 1, "channels": 0, "connections": 0,
                      "wallet listeners": 0, "stores alive": 0}
 
     # One lifetime, stopped halfway, shows what the counters see while a store lives.
     tab.run(
-        "live = pysession.create_session_store(js.mockWallet, broadcast=True, expiry=pysession.ExpiryOptions(ttl_ms=60_000))\n"
-        "stores.append(weakref.ref(live))\nstate = await live.connect()"
+        "live = await connected_store(broadcast=True, expiry=pysession.ExpiryOptions(ttl_ms=60_000))\n"
+        "stores.append(weakref.ref(live))"
     )
-    during = tab.run("counts()")
-    assert during["pyproxies"] > start["pyproxies"]
+    during = tab.run("left()")
+    assert during["proxies"] > start["proxies"]
     assert (during["timers"], during["channels"], during["connections"], during["wallet listeners"]) == (2, 1, 2, 3)
-    tab.run("live.destroy()\ndel live, state")
+    tab.run("live.destroy()\ndel live")
 
     tab.run(f"for index in range({CYCLES}):\n    await cycle(index)", timeout=120)
     assert tab.run("len(stores)") == CYCLES + 1
     # Writes cut short by destroy() may still be settling in IndexedDB: give them a deadline, not a sleep.
     deadline = time.monotonic() + 10
-    while (end := tab.run("counts()")) != start and time.monotonic() < deadline:
+    while (end := tab.run("left()")) != start and time.monotonic() < deadline:
         tab.page.wait_for_timeout(50)
     assert end == start
     assert tab.console_errors == []

@@ -15,6 +15,7 @@ import json
 import re
 
 from faultkit import PRELUDE, arm, finish, record, size
+from kit import inject
 
 SECRET_1 = "party::s3cr3t-Alpha-91f2"
 SECRET_2 = "party::s3cr3t-Bravo-7c0d"
@@ -151,8 +152,8 @@ await app(store.connect()); await app(local.connect())
 js.mockWallet.setParty({SECRET_2!r})
 js.mockWallet.setNetwork("canton:s3cr3t-net")
 js.mockWallet.drop()
-await asyncio.sleep(0.3)                      # reconnected by the backoff
-await asyncio.sleep(0.4)                      # the TTL ran out and re-auth renewed it
+await until(lambda: "reconnect:succeeded" in seen, "reconnected by the backoff")
+await until(lambda: "session:expired" in seen, "the TTL ran out and re-auth ran")
 js.mockWallet.emit("chainChanged", 5)         # reported: "ignored a malformed chainChanged event", logged
 fault("walletRejects", "plain")
 failing = pysession.create_session_store(js.mockWallet, storage=pysession.MemoryStorage())
@@ -166,9 +167,7 @@ failing.destroy()
 def test_no_party_id_and_no_key_byte_at_rest_or_in_the_console_after_a_full_scenario(pyodide_page):
     console = []
     pyodide_page.page.on("console", lambda message: console.append(message.text))
-    tab = arm(pyodide_page, wallet={"party_id": SECRET_1, "connected": True})
-    tab.page.add_init_script(KEY_SPY_JS)
-    tab.page.evaluate(KEY_SPY_JS)
+    tab = inject(arm(pyodide_page, wallet={"party_id": SECRET_1, "connected": True}), KEY_SPY_JS)
     state, seen, failed = tab.run(SCENARIO)
     assert seen == ["party:changed", "reconnect:succeeded", "session:expired"]
     assert failed and "the user rejected connect" in failed
@@ -222,17 +221,17 @@ def test_no_party_id_and_no_key_byte_at_rest_or_in_the_console_after_a_full_scen
 
     # The scanner finds what is planted, in each place it looks.
     planted = base64.b64encode(bytes(raw_keys[0])).decode()
-    tab.page.evaluate(
-        """([party, key]) => {
-          sessionStorage.setItem("planted", party);
-          localStorage.setItem("planted", key);
-          document.cookie = "planted=" + encodeURIComponent(party);
-          console.log("planted", party);
-          return faults.writeRaw("planted", key);
-        }""",
-        [SECRET_1, planted],
-    )
-    tab.page.wait_for_timeout(50)
+    with tab.page.expect_console_message(lambda message: message.text.startswith("planted")):
+        tab.page.evaluate(
+            """([party, key]) => {
+              sessionStorage.setItem("planted", party);
+              localStorage.setItem("planted", key);
+              document.cookie = "planted=" + encodeURIComponent(party);
+              console.log("planted", party);
+              return faults.writeRaw("planted", key);
+            }""",
+            [SECRET_1, planted],
+        )
     tab.run(f"logged.append({SECRET_2!r})")
     hits, _ = scan(tab, console, raw_keys)
     assert {place for place, _ in hits} == {"sessionStorage", "localStorage", "cookies", "console", "IndexedDB", "python log"}

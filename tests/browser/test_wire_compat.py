@@ -54,8 +54,7 @@ def test_plain_js_decodes_what_pysession_wrote(pyodide_page, backend):
     tab = prepare(pyodide_page, party_id=PARTY)
     tab.run(
         f"storage = make_storage({backend!r})\n"
-        "store = pysession.create_session_store(js.mockWallet, storage=storage, "
-        f"expiry=pysession.ExpiryOptions(ttl_ms={TTL_MS}))\nstate = await store.connect()"
+        f"store = await connected_store(storage=storage, expiry=pysession.ExpiryOptions(ttl_ms={TTL_MS}))"
     )
     found = opened(tab, backend)
     at = connected_at(found["plaintext"])
@@ -131,9 +130,8 @@ def test_sync_messages_cross_between_plain_js_and_pysession(pyodide_page):
     """Page JS's messages are applied (junk ignored) and never answered; pysession's are plain objects, null kept."""
     tab = prepare(pyodide_page, party_id="party::alice")
     tab.run(
-        "events = []\nstore = pysession.create_session_store(js.mockWallet, storage=pysession.MemoryStorage(), "
-        "broadcast=True, on_invalidate=lambda e: events.append([e.type, e.previous, e.current]))\n"
-        "state = await store.connect()"
+        "events = []\nstore = await connected_store(storage=pysession.MemoryStorage(), "
+        "broadcast=True, on_invalidate=lambda e: events.append([e.type, e.previous, e.current]))"
     )
     tab.page.evaluate("(k) => { window.recorder = wire.listen(location.origin, k); }", DEFAULT_KEY)
     # A BigInt 1n is not the number 1 (TypeScript's `v === 1` refuses it), and JSON cannot say it: JS only.
