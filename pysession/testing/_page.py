@@ -35,8 +35,8 @@ _PYSCRIPT_ERROR = "document.querySelector('.py-error')"
 # .wasm, lock file and stdlib zip), pysession, the Python files and configs.
 _CODE_SUFFIXES = (".js", ".mjs", ".wasm", ".py", ".zip", ".whl", ".json", ".toml")
 
-# How often a wait for readiness looks at the failed loads recorded meanwhile.
-_CHECK_EVERY_S = 0.25
+# How often a wait for readiness looks at the page and the failed loads.
+_POLL_MS = 50
 
 # Fetches a Python file the test server serves into the working directory,
 # which is on sys.path, so that it imports like a module of the page's own.
@@ -214,23 +214,19 @@ class AppPage(_Tab):
         super()._fail(reason)
 
     def _wait_until_ready(self, response: Any) -> None:
-        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-
         if response is not None and not response.ok:
             self._fail(f"{response.url} answered HTTP {response.status}")
         condition = f"() => Boolean({_PYSCRIPT_ERROR} || ({self.ready}))"
         deadline = time.monotonic() + self._load_timeout
-        while True:
+        # Polled from here, not with wait_for_function: between two looks the
+        # failed loads recorded by the listeners are checked, and a slow page
+        # (a busy machine) gets each look answered however long it takes.
+        while not self.page.evaluate(condition):
             if self._failed_loads:
                 self._fail("a file the page needs did not load")
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if time.monotonic() > deadline:
                 self._fail(f"page not ready within {self._load_timeout} s: {self.ready}")
-            try:
-                self.page.wait_for_function(condition, timeout=max(1.0, min(left, _CHECK_EVERY_S) * 1000), polling=50)
-                break
-            except PlaywrightTimeoutError:
-                continue
+            self.page.wait_for_timeout(_POLL_MS)
         shown = self.page.evaluate(f"() => {_PYSCRIPT_ERROR}?.textContent ?? null")
         if shown is not None:
             self._fail(f"PyScript showed an error:\n{shown}")

@@ -40,6 +40,7 @@ from ._wheel import PAGE_BUNDLE, WHEEL_NAME, build_wheel, write_page_bundle
 
 __all__ = ["AppPage", "PYSCRIPT_DONE", "PyodidePage", "PythonError", "ServedSite"]
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("pysession_serve_root", "folder pysession_server serves at / (default: rootdir)", type="paths")
     parser.addini(

@@ -163,7 +163,7 @@ def test_a_dapp_suite_passes_and_fails_as_it_should(pytester, monkeypatch, pyses
     make_project(pytester)
     monkeypatch.setenv("PYSESSION_WHEEL", str(pysession_wheels[0].resolve()))
     monkeypatch.delenv("PYSESSION_PYODIDE_DIR", raising=False)  # the project's own node_modules/pyodide
-    result = pytester.runpytest_subprocess(timeout=300)
+    result = pytester.runpytest_subprocess(timeout=600)
     result.assert_outcomes(passed=2, failed=3)
     result.stdout.fnmatch_lines(["test_dapp.py .FFF*", "test_readme.py .*"])
     result.stdout.fnmatch_lines(
