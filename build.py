@@ -8,23 +8,20 @@ the README's two commands work on a new checkout exactly as typed.
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
-import http.server
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import venv
-import zipfile
 from pathlib import Path
+
+from pysession.testing._server import DEFAULT_CHROMIUM, PAGE_BUNDLE_BUDGET_BYTES, StaticServer, chromium_path
+from pysession.testing._wheel import PAGE_BUNDLE, write_page_bundle
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 DIST = ROOT / "dist"
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-WHEEL_BUDGET_BYTES = 40 * 1024
 
 
 def log(message: str) -> None:
@@ -66,10 +63,6 @@ def ensure_node_modules() -> None:
     stamp.write_text(wanted)
 
 
-def chromium_path() -> str:
-    return os.environ.get("PYSESSION_CHROMIUM", DEFAULT_CHROMIUM)
-
-
 def ensure_chromium() -> str:
     """Debian's Chromium; a browser download by a test tool is never attempted."""
     path = chromium_path()
@@ -85,38 +78,23 @@ def ensure_chromium() -> str:
 
 
 def build_wheel() -> Path:
-    """dist/pysession-*.whl from the checkout, with its size against the 40 KB budget."""
+    """dist/pysession-*.whl and the page bundle dist/pysession.zip, the bundle's size against its budget."""
     ensure_venv()
     DIST.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=DIST) as scratch:
         run(venv_python(), "-m", "hatchling", "build", "-t", "wheel", "-d", scratch)
         built = next(Path(scratch).glob("pysession-*-py3-none-any.whl"))
-        bundle = write_browser_bundle(built, Path(scratch) / "pysession.zip")
+        bundle = write_page_bundle(built, Path(scratch) / PAGE_BUNDLE)
         # Replaced in place, never deleted first: a running test server keeps serving a whole file.
-        os.replace(bundle, DIST / "pysession.zip")
+        os.replace(bundle, DIST / PAGE_BUNDLE)
         wheel = DIST / built.name
         os.replace(built, wheel)
-    for artifact in (wheel, DIST / "pysession.zip"):
-        size = artifact.stat().st_size
-        verdict = "within" if size <= WHEEL_BUDGET_BYTES else "OVER"
-        log(f"{artifact.relative_to(ROOT)}: {size / 1024:.1f} KB ({verdict} the {WHEEL_BUDGET_BYTES // 1024} KB budget)")
+    log(f"{wheel.relative_to(ROOT)}: {wheel.stat().st_size / 1024:.1f} KB (what pip installs: runtime + pytest kit)")
+    size = (DIST / PAGE_BUNDLE).stat().st_size
+    verdict = "within" if size <= PAGE_BUNDLE_BUDGET_BYTES else "OVER"
+    budget = PAGE_BUNDLE_BUDGET_BYTES // 1024
+    log(f"dist/{PAGE_BUNDLE}: {size / 1024:.1f} KB (what a page loads; {verdict} the {budget} KB budget)")
     return wheel
-
-
-HOST_ONLY = ("pysession/testing/",)
-
-
-def write_browser_bundle(wheel: Path, bundle: Path) -> Path:
-    """dist/pysession.zip: what a page loads (PyScript unpacks it onto the Python path).
-
-    The wheel minus its metadata and the testing kit (MockWallet and the pytest
-    plugin), which runs on the test host and never in a page.
-    """
-    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
-        for item in source.infolist():
-            if item.filename.startswith("pysession/") and not item.filename.startswith(HOST_ONLY):
-                out.writestr(item, source.read(item), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-    return bundle
 
 
 def browser_env(wheel: Path) -> dict[str, str]:
@@ -133,39 +111,19 @@ def cmd_wheel(_: argparse.Namespace) -> None:
     build_wheel()
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with the MIME types Pyodide needs, never cached (a rebuilt wheel shows at once)."""
-
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".mjs": "text/javascript",
-        ".wasm": "application/wasm",
-        ".whl": "application/zip",
-    }
-
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def cmd_serve(args: argparse.Namespace) -> None:
     """The demo (index.html) and the plain Pyodide app, served from the checkout on 127.0.0.1 only."""
     ensure_node_modules()
     build_wheel()
-    handler = functools.partial(QuietHandler, directory=str(ROOT))
     try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+        server = StaticServer(ROOT, port=args.port)
     except OSError as error:
         sys.exit(f"[build] cannot listen on 127.0.0.1:{args.port} ({error.strerror}); try --port {args.port + 1}")
-    url = f"http://127.0.0.1:{server.server_address[1]}"
     with server:
-        log(f"serving the demo at {url}/ (Ctrl-C to stop)")
-        log(f"the plain Pyodide app is at {url}/web/pyodide-app/")
+        log(f"serving the demo at {server.url}/ (Ctrl-C to stop)")
+        log(f"the plain Pyodide app is at {server.url}/web/pyodide-app/")
         try:
-            server.serve_forever()
+            server.wait()
         except KeyboardInterrupt:
             pass
 

@@ -42,6 +42,7 @@ SESSION_TTL_MS = 2 * 60_000
 LOG_LIMIT = 40
 TICK_S = 0.1  # how often the countdowns redraw
 REREAD_S = 1.0  # how often "at rest" is read again when this tab changed nothing (another tab may have)
+NOTHING = "—"  # an empty value; shown in one font wherever it stands (class "empty")
 
 
 def by_id(element_id: str) -> Any:
@@ -52,6 +53,7 @@ def show(element_id: str, text: str) -> None:
     element = by_id(element_id)
     if element.textContent != text:
         element.textContent = text
+    element.classList.toggle("empty", text == NOTHING)
 
 
 def now_ms() -> float:
@@ -115,6 +117,7 @@ class Demo:
         self.listeners: list[tuple[Any, str, Callable[[Any], None]]] = []
         self.next_attempt: tuple[int, float | None] | None = None  # (attempt, when in epoch ms, None = running)
         self.expires_at: float | None = None
+        self.logged_status = ""  # the status the log last showed
 
     async def start(self) -> None:
         """Wire the page to the store, restore the session, then take the loading indicator away."""
@@ -127,6 +130,8 @@ class Demo:
         show("runtime", f"Python {sys.version.split()[0]} · pysession {pysession.__version__}")
         await self.store.init()  # restores the session when the wallet is still connected
         self.render()
+        self.logged_status = self.store.get_snapshot().status
+        self.store.subscribe(self.log_status)  # from here on; the restore above shows in the status itself
         self.spawn(self.keep_at_rest_shown())
         self.spawn(self.tick())
         by_id("loading").hidden = True
@@ -139,28 +144,39 @@ class Demo:
         status = by_id("status")
         status.textContent = state.status
         status.dataset.status = state.status
-        show("party", state.account.party_id if state.account else "—")
-        show("network", state.network_id or "—")
-        show("error", describe_error(state.last_error) if state.last_error else "—")
+        show("party", state.account.party_id if state.account else NOTHING)
+        show("network", state.network_id or NOTHING)
+        show("error", describe_error(state.last_error) if state.last_error else NOTHING)
         by_id("error").classList.toggle("error", state.last_error is not None)
-        by_id("connect").disabled = state.status in ("connecting", "connected")
+        by_id("connect").disabled = state.status != "disconnected"
         by_id("disconnect").disabled = state.status == "disconnected"
         if state.status != "reconnecting":
             self.next_attempt = None
         self.at_rest_stale.set()
 
     def log(self, event: Any) -> None:
-        """Add a store event to the log, newest first; reconnect events also drive the countdown."""
+        """Add a store event to the log; reconnect events also drive the countdown."""
         if event.type == "reconnect:scheduled":
             self.next_attempt = (event.attempt, now_ms() + event.delay_ms)
         elif event.type == "reconnect:attempt":
             self.next_attempt = (event.attempt, None)
+        self.add_entry(event.type, describe(event))
+
+    def log_status(self) -> None:
+        """Add a status change to the log: a connect, a disconnect (here or in another tab), a drop, a reconnect."""
+        status = self.store.get_snapshot().status
+        if status != self.logged_status:
+            self.add_entry("status", f"{self.logged_status} → {status}")
+            self.logged_status = status
+
+    def add_entry(self, label: str, details: str) -> None:
+        """One line of the log (a store event, or "status" for a status change), newest first."""
         kind = document.createElement("span")
         kind.className = "event-type"
-        kind.textContent = event.type
+        kind.textContent = label
         item = document.createElement("li")
-        item.dataset.kind = event.type.split(":")[0]
-        item.append(kind, " ", describe(event))  # the space: for copying and screen readers (CSS lays it out)
+        item.dataset.kind = label.split(":")[0]
+        item.append(kind, " ", details)  # the space: for copying and screen readers (CSS lays it out)
         events = by_id("events")
         events.prepend(item)
         while events.children.length > LOG_LIMIT:
@@ -172,7 +188,7 @@ class Demo:
         while True:
             now = now_ms()
             if self.next_attempt is None:
-                show("reconnect", "—")
+                show("reconnect", NOTHING)
             elif (at := self.next_attempt[1]) is None:
                 show("reconnect", f"attempt {self.next_attempt[0]} of {RETRY.max_attempts}, asking the wallet…")
             else:
@@ -183,7 +199,7 @@ class Demo:
                 left = max(int(self.expires_at - now) // 1000, 0)
                 show("expiry", f"in {left // 60}:{left % 60:02d} (TTL {SESSION_TTL_MS // 60_000} min)")
             else:
-                show("expiry", "—")
+                show("expiry", NOTHING)
             await asyncio.sleep(TICK_S)
 
     # -- the session at rest -------------------------------------------------

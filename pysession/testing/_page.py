@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,6 +30,13 @@ addEventListener("py:all-done", () => { (window.pysessionTesting ??= {}).pyscrip
 # PyScript shows a Python error on the page in an element of class py-error
 # (and logs it); waiting stops there instead of running into the deadline.
 _PYSCRIPT_ERROR = "document.querySelector('.py-error')"
+
+# What a page cannot start without: its scripts, PyScript, Pyodide (its .mjs,
+# .wasm, lock file and stdlib zip), pysession, the Python files and configs.
+_CODE_SUFFIXES = (".js", ".mjs", ".wasm", ".py", ".zip", ".whl", ".json", ".toml")
+
+# How often a wait for readiness looks at the page and the failed loads.
+_POLL_MS = 50
 
 # Fetches a Python file the test server serves into the working directory,
 # which is on sys.path, so that it imports like a module of the page's own.
@@ -159,7 +168,9 @@ class AppPage(_Tab):
     other pages (say "document.getElementById('loading').hidden"). `wallet`
     options (as `PyodidePage.install_wallet`'s) inject a mock wallet before any
     page script runs, as an extension would: at `window.canton` and
-    `window.mockWallet`, on every load of this tab.
+    `window.mockWallet`, on every load of this tab. Loading fails at once, not
+    at the deadline, when PyScript shows a Python error or a file the page
+    needs to start (see _CODE_SUFFIXES) fails to load.
     """
 
     def __init__(
@@ -167,30 +178,56 @@ class AppPage(_Tab):
     ) -> None:
         super().__init__(page, url, load_timeout)
         self.ready = ready
+        self._failed_loads: list[str] = []
+        page.on("response", self._on_response)
+        page.on("requestfailed", self._on_request_failed)
         page.add_init_script(_RECORD_PYSCRIPT_DONE)
         if wallet is not None:
             page.add_init_script(wallet_script(wallet, also=("canton",)))
 
     def load(self) -> AppPage:
+        self._failed_loads.clear()
         self._wait_until_ready(self.page.goto(self.url))
         return self
 
     def reload(self) -> AppPage:
         """Reload the tab (a fresh Python; same storage) and wait until it is ready again."""
+        self._failed_loads.clear()
         self._wait_until_ready(self.page.reload())
         return self
 
-    def _wait_until_ready(self, response: Any) -> None:
-        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+    @staticmethod
+    def _is_code(request: Any) -> bool:
+        return request.resource_type == "script" or urlsplit(request.url).path.endswith(_CODE_SUFFIXES)
 
+    def _on_response(self, response: Any) -> None:
+        if response.status >= 400 and self._is_code(response.request):
+            self._failed_loads.append(f"{response.url} answered HTTP {response.status}")
+
+    def _on_request_failed(self, request: Any) -> None:
+        # An aborted request (a reload, a closed tab) is the page's choice, not a failure.
+        if request.failure != "net::ERR_ABORTED" and self._is_code(request):
+            self._failed_loads.append(f"{request.url} failed: {request.failure}")
+
+    def _fail(self, reason: str) -> None:
+        if self._failed_loads:
+            reason += "\nfailed loads:\n" + "\n".join(self._failed_loads)
+        super()._fail(reason)
+
+    def _wait_until_ready(self, response: Any) -> None:
         if response is not None and not response.ok:
             self._fail(f"{response.url} answered HTTP {response.status}")
-        try:
-            self.page.wait_for_function(
-                f"() => Boolean({_PYSCRIPT_ERROR} || ({self.ready}))", timeout=self._load_timeout * 1000, polling=50
-            )
-        except PlaywrightTimeoutError:
-            self._fail(f"page not ready within {self._load_timeout} s: {self.ready}")
+        condition = f"() => Boolean({_PYSCRIPT_ERROR} || ({self.ready}))"
+        deadline = time.monotonic() + self._load_timeout
+        # Polled from here, not with wait_for_function: between two looks the
+        # failed loads recorded by the listeners are checked, and a slow page
+        # (a busy machine) gets each look answered however long it takes.
+        while not self.page.evaluate(condition):
+            if self._failed_loads:
+                self._fail("a file the page needs did not load")
+            if time.monotonic() > deadline:
+                self._fail(f"page not ready within {self._load_timeout} s: {self.ready}")
+            self.page.wait_for_timeout(_POLL_MS)
         shown = self.page.evaluate(f"() => {_PYSCRIPT_ERROR}?.textContent ?? null")
         if shown is not None:
             self._fail(f"PyScript showed an error:\n{shown}")

@@ -1,4 +1,4 @@
-"""A wheel of the pysession that is running the tests, for the browser to install.
+"""A wheel of the pysession that is running the tests, and the page bundle made from a wheel.
 
 The browser must run the same code as the checkout or installed package under
 test, so when no built wheel is given, the package folder is zipped as is: pure
@@ -16,6 +16,10 @@ from pathlib import Path
 import pysession
 
 NAME = "pysession"
+PAGE_BUNDLE = f"{NAME}.zip"
+WHEEL_NAME = rf"{NAME}-[^-/]+-py3-none-any\.whl"
+# The pytest kit runs on the test host; of it, pages need only MockWallet.
+IN_PAGES = ("pysession/testing/__init__.py", "pysession/testing/_mock_wallet.py")
 
 
 def _record_line(path: str, data: bytes) -> str:
@@ -52,3 +56,17 @@ def build_wheel(directory: Path) -> Path:
         for path, data in files:
             archive.writestr(path, data)
     return wheel
+
+
+def write_page_bundle(wheel: Path, bundle: Path) -> Path:
+    """pysession.zip: what a page loads (PyScript unpacks it onto the Python path).
+
+    The wheel minus its metadata and the pytest kit, which runs on the test host
+    and never in a page.
+    """
+    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for item in source.infolist():
+            name = item.filename
+            if name.startswith(f"{NAME}/") and (not name.startswith(f"{NAME}/testing/") or name in IN_PAGES):
+                out.writestr(item, source.read(item), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return bundle

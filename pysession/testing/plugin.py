@@ -11,8 +11,9 @@ with a mock wallet injected like an extension), `pysession_server`,
 `pysession_snapshot`, `pysession_wheels`, `pysession_wheel_paths`,
 `pysession_serve_root`, `pysession_pyodide_dir`. Every tab of one test is in
 pytest-playwright's `context`, so they share storage and BroadcastChannel.
-Ini options: pysession_serve_root, pysession_wheel_paths,
-pysession_load_timeout, pysession_memory_snapshot. Environment:
+Ini options (none needed: a page's pysession.zip or versioned wheel answers
+with the code under test wherever it is): pysession_serve_root,
+pysession_wheel_paths, pysession_load_timeout, pysession_memory_snapshot. Environment:
 PYSESSION_CHROMIUM (default /usr/bin/chromium), PYSESSION_WHEEL (a built wheel
 to serve; default: one zipped from the imported pysession package),
 PYSESSION_PYODIDE_DIR (default <rootdir>/node_modules/pyodide).
@@ -21,6 +22,7 @@ PYSESSION_PYODIDE_DIR (default <rootdir>/node_modules/pyodide).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
@@ -31,22 +33,12 @@ from urllib.parse import urlencode
 
 import pytest
 
+from . import _launch
 from ._page import PYSCRIPT_DONE, AppPage, PyodidePage, PythonError, wait_until_ready
-from ._server import PREFIX, StaticServer
-from ._wheel import build_wheel
+from ._server import PREFIX, STATIC, StaticServer
+from ._wheel import PAGE_BUNDLE, WHEEL_NAME, build_wheel, write_page_bundle
 
 __all__ = ["AppPage", "PYSCRIPT_DONE", "PyodidePage", "PythonError", "ServedSite"]
-
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,23 +61,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     # Plugins' fixtures override in registration order, and entry points load
-    # in no fixed order; registering here, after all of them, makes ours the
-    # override of pytest-playwright's. A conftest.py still overrides ours.
-    config.pluginmanager.register(_ChromiumLaunchArgs(), "pysession-launch-args")
+    # in no fixed order; registering here, after all of them, makes our
+    # browser_type_launch_args the override of pytest-playwright's. A
+    # conftest.py still overrides ours.
+    config.pluginmanager.register(_launch, "pysession-launch-args")
 
 
-class _ChromiumLaunchArgs:
-    @pytest.fixture(scope="session")
-    def browser_type_launch_args(self, browser_type_launch_args: dict, browser_name: str) -> dict:
-        """pytest-playwright's launch options plus the system Chromium and its flags (issue 76: merge, never replace)."""
-        if browser_name != "chromium":
-            return browser_type_launch_args
-        merged = dict(browser_type_launch_args)
-        if "channel" not in merged:
-            merged.setdefault("executable_path", os.environ.get("PYSESSION_CHROMIUM", DEFAULT_CHROMIUM))
-        args = list(merged.get("args", ()))
-        merged["args"] = args + [arg for arg in CHROMIUM_ARGS if arg not in args]
-        return merged
+def wheel_under_test(wheels: list[Path]) -> Path:
+    """The pysession wheel among the served ones (a dApp may add its own)."""
+    return next((wheel for wheel in wheels if wheel.name.startswith("pysession-")), wheels[0])
+
+
+def start_server(root: Path, pyodide_dir: Path, wheels: list[Path], scratch: Path) -> StaticServer:
+    """Serve root at /, and under /_pysession/ Pyodide, the wheels, the harness and the snapshot upload.
+
+    Any URL of the root whose last segment is pysession.zip answers with the
+    page bundle of the wheel under test, and any named
+    pysession-<version>-py3-none-any.whl with that wheel, so a dApp's own page
+    runs the code under test wherever it loads pysession from.
+    """
+    wheel_dir = scratch / "wheels"
+    uploads = scratch / "snapshot"
+    wheel_dir.mkdir()
+    uploads.mkdir()
+    for wheel in wheels:
+        shutil.copyfile(wheel, wheel_dir / wheel.name)
+    mounts = {
+        f"{PREFIX}pyodide/": pyodide_dir,
+        f"{PREFIX}wheel/": wheel_dir,
+        f"{PREFIX}snapshot/": uploads,
+        PREFIX: STATIC,
+    }
+    server = StaticServer(root, mounts=mounts, upload_dir=uploads)
+    wheel = wheel_dir / wheel_under_test(wheels).name
+    server.answer_name(re.escape(PAGE_BUNDLE), write_page_bundle(wheel, scratch / PAGE_BUNDLE))
+    server.answer_name(WHEEL_NAME, wheel)
+    return server
 
 
 @dataclass(frozen=True)
@@ -142,12 +153,13 @@ def pysession_wheels(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempP
 
 @pytest.fixture
 def pysession_wheel_paths(pytestconfig: pytest.Config) -> list[str]:
-    """URL paths where the dApp's own pages load pysession (ini pysession_wheel_paths; default none).
+    """More URL paths where the dApp's own pages load pysession (ini pysession_wheel_paths; default none).
 
-    While an `app_page` tab is open, pysession_server answers each with the
-    pysession wheel under test, so a page that says
-    `"files": {"./dist/pysession.zip": "./*"}` runs the code being tested
-    whether or not dist/ was rebuilt. Override it in a conftest.py or a test module.
+    Not needed when the file is named pysession.zip or
+    pysession-<version>-py3-none-any.whl: pysession_server answers those
+    wherever they are. While an `app_page` tab is open, it answers each of
+    these paths with the pysession wheel under test too. Override it in a
+    conftest.py or a test module.
     """
     return list(pytestconfig.getini("pysession_wheel_paths"))
 
@@ -159,12 +171,9 @@ def pysession_server(
     pysession_wheels: list[Path],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ServedSite]:
-    """Serves the root folder, Pyodide, the wheels and the harness on 127.0.0.1 for the session."""
-    wheel_dir = tmp_path_factory.mktemp("pysession-wheels")
-    for wheel in pysession_wheels:
-        shutil.copyfile(wheel, wheel_dir / wheel.name)
-    uploads = tmp_path_factory.mktemp("pysession-uploads")
-    server = StaticServer(pysession_serve_root, pysession_pyodide_dir, wheel_dir, uploads)
+    """Serves the root folder, Pyodide, the wheels and the harness on 127.0.0.1 for the session (see start_server)."""
+    scratch = tmp_path_factory.mktemp("pysession-server")
+    server = start_server(pysession_serve_root, pysession_pyodide_dir, pysession_wheels, scratch)
     try:
         yield ServedSite(server.url, tuple(wheel.name for wheel in pysession_wheels), server)
     finally:
@@ -243,7 +252,7 @@ def app_page(
     injected at `window.canton` before the page's scripts run. The tabs close
     at the end of the test.
     """
-    wheel = next((w for w in pysession_wheels if w.name.startswith("pysession-")), pysession_wheels[0])
+    wheel = wheel_under_test(pysession_wheels)
     undo = [pysession_server.serve_at(path, wheel) for path in pysession_wheel_paths]
     made: list[Any] = []
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from pysession.testing._server import StaticServer
-from pysession.testing.plugin import PyodidePage, ServedSite
+from pysession.testing.plugin import PyodidePage, ServedSite, start_server
 
 
 @pytest.fixture(scope="session")
@@ -24,15 +22,13 @@ def other_origin(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[ServedSite, str | None]]:
     """A second server on another port of 127.0.0.1 (another origin), with the same wheels and snapshot."""
-    wheel_dir = tmp_path_factory.mktemp("other-origin-wheels")
-    for wheel in pysession_wheels:
-        shutil.copyfile(wheel, wheel_dir / wheel.name)
-    uploads = tmp_path_factory.mktemp("other-origin-uploads")
+    server = start_server(
+        pysession_serve_root, pysession_pyodide_dir, pysession_wheels, tmp_path_factory.mktemp("other-origin")
+    )
     if pysession_snapshot is not None:
         # The snapshot lives on the first server; a cross-origin fetch of it would need CORS.
         with urllib.request.urlopen(pysession_server.url + pysession_snapshot) as response:
-            (uploads / pysession_snapshot.rsplit("/", 1)[1]).write_bytes(response.read())
-    server = StaticServer(pysession_serve_root, pysession_pyodide_dir, wheel_dir, uploads)
+            (server.upload_dir / pysession_snapshot.rsplit("/", 1)[1]).write_bytes(response.read())
     try:
         yield ServedSite(server.url, pysession_server.wheels), pysession_snapshot
     finally:

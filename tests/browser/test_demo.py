@@ -27,22 +27,24 @@ NOTHING = "—"
 CRYPTO_ENVELOPE = re.compile(r'^\{"f":1,"iv":"[A-Za-z0-9+/]{16}","ct":"[A-Za-z0-9+/=]+"\}$')
 
 
-@pytest.fixture
-def pysession_wheel_paths() -> list[str]:
-    """index.html installs pysession from dist/: answer that with the wheel under test."""
-    return ["/dist/pysession.zip"]
-
-
 def open_demo(app_page) -> AppPage:
     return app_page("/index.html", ready=LOADED)
 
 
+STORE_EVENT = "#events li:not([data-kind='status'])"  # the log without its status changes
+
+
 def events(tab: AppPage) -> list[list[str]]:
-    """The event log, oldest first, as [type, details] pairs."""
+    """The event log, oldest first, as [type, details] pairs; a status change is ["status", "old → new"]."""
     return tab.page.evaluate(
         """() => [...document.querySelectorAll('#events li')].reverse()
             .map((li) => [li.firstChild.textContent, li.lastChild.textContent])"""
     )
+
+
+def store_events(tab: AppPage) -> list[str]:
+    """The types of the store events in the log, oldest first."""
+    return [name for name, _ in events(tab) if name != "status"]
 
 
 def expect_session(tab: AppPage, status: str, party: str = NOTHING) -> None:
@@ -54,9 +56,14 @@ def test_a_session_follows_tabs_and_survives_a_reload(app_page):
     first = open_demo(app_page)
     expect_session(first, "disconnected")
     expect(first.page.locator("#runtime")).to_have_text(re.compile(r"^Python 3\.\d+\.\d+ · pysession \d"))
+    empty = "['#party', '#network', '#expiry', '#reconnect', '#error']"
+    fonts = first.page.evaluate(f"() => {empty}.map((id) => getComputedStyle(document.querySelector(id)).font)")
+    assert len(set(fonts)) == 1, fonts  # every empty value is the same dash
 
     first.page.click("#connect")
     expect_session(first, "connected", ALICE)
+    expect(first.page.locator("#connect")).to_be_disabled()
+    assert events(first) == [["status", "disconnected → connecting"], ["status", "connecting → connected"]]
     expect(first.page.locator("#network")).to_have_text("canton:da-devnet")
     expect(first.page.locator("#ciphertext")).to_have_text(CRYPTO_ENVELOPE)
     expect(first.page.locator("#plaintext")).to_contain_text(f'"partyId": "{ALICE}"')
@@ -81,6 +88,7 @@ def test_a_session_follows_tabs_and_survives_a_reload(app_page):
     expect_session(second, "disconnected")
     expect_session(first, "disconnected")
     expect(first.page.locator("#network")).to_have_text(NOTHING)
+    assert events(first)[-1] == ["status", "connected → disconnected"]
     expect(first.page.locator("#ciphertext")).to_have_text("nothing stored")
     expect(first.page.locator("#plaintext")).to_have_text("nothing stored")
 
@@ -116,11 +124,12 @@ def test_a_dropped_connection_backs_off_gives_up_and_comes_back(app_page):
     tab.page.clock.install()  # from here on, the page's timers run on a clock the test can move
     tab.page.click("#connect")
     expect_session(tab, "connected", ALICE)
-    latest = tab.page.locator("#events li").first
+    latest = tab.page.locator(STORE_EVENT).first
 
     tab.page.check("#refuse")  # the wallet rejects every connection request, with 4001
     tab.page.click("#drop")
     expect(tab.page.locator("#status")).to_have_text("reconnecting")
+    expect(tab.page.locator("#connect")).to_be_disabled()
     for attempt, delay_ms in [(1, 1000), (2, 2000), (3, 4000), (4, 8000)]:
         expect(latest).to_have_text(f"reconnect:scheduled attempt {attempt} in {delay_ms} ms")
         expect(tab.page.locator("#reconnect")).to_have_text(re.compile(rf"^attempt {attempt} of 4 in \d+\.\d s$"))
@@ -140,7 +149,7 @@ def test_a_dropped_connection_backs_off_gives_up_and_comes_back(app_page):
     tab.page.click("#wallet-reconnect")  # the user brings the wallet back before the attempt
     expect(latest).to_have_text("reconnect:succeeded attempt 1")
     expect_session(tab, "connected", ALICE)
-    assert [name for name, _ in events(tab)] == [
+    assert store_events(tab) == [
         *["reconnect:scheduled", "reconnect:attempt"] * 4,
         "reconnect:gaveup",
         "reconnect:scheduled",
@@ -159,19 +168,19 @@ def test_an_expired_session_is_re_authenticated_or_ends(app_page):
     before = tab.page.locator("#plaintext").text_content()
 
     tab.page.clock.fast_forward("02:01")
-    expect(tab.page.locator("#events li").first).to_contain_text("session:expired")
+    expect(tab.page.locator(STORE_EVENT).first).to_contain_text("session:expired")
     # The re-auth hook asked the wallet, which agreed: still connected, with a fresh expiry persisted.
     expect(tab.page.locator("#plaintext")).not_to_have_text(before)
     expect(tab.page.locator("#expiry")).to_have_text(re.compile(r"^in [12]:\d\d "))
     expect_session(tab, "connected", ALICE)
-    assert [name for name, _ in events(tab)] == ["session:expired"]
+    assert store_events(tab) == ["session:expired"]
 
     tab.page.check("#refuse")  # the next re-auth is rejected: the session ends
     tab.page.clock.fast_forward("02:01")
     expect_session(tab, "disconnected")
     expect(tab.page.locator("#error")).to_contain_text("re-authentication failed")
     expect(tab.page.locator("#plaintext")).to_have_text("nothing stored")
-    assert [name for name, _ in events(tab)] == ["session:expired", "session:expired"]
+    assert store_events(tab) == ["session:expired", "session:expired"]
     assert tab.console_errors == []
 
 
@@ -197,7 +206,7 @@ def test_the_demo_owns_every_proxy_it_makes(app_page, context):
     expect_session(tab, "connected", ALICE)
     tab.page.click("#switch-party")
     tab.page.click("#drop")
-    expect(tab.page.locator("#events li").first).to_contain_text("reconnect:succeeded")
+    expect(tab.page.locator(STORE_EVENT).first).to_contain_text("reconnect:succeeded")
     expect_session(tab, "connected", BOB)
     assert tab.page.evaluate(f"{LIVE_PROXIES}.length") == loaded  # using the page makes none that stay
 
@@ -241,7 +250,7 @@ def test_the_readme_screenshot(app_page, context):
     tab.page.click("#switch-network")
     expect(tab.page.locator("#network")).to_have_text("canton:da-testnet")
     tab.page.click("#drop")
-    expect(tab.page.locator("#events li").first).to_contain_text("reconnect:succeeded")
+    expect(tab.page.locator(STORE_EVENT).first).to_contain_text("reconnect:succeeded")
     expect_session(tab, "connected", BOB)
     expect(tab.page.locator("#plaintext")).to_contain_text('"networkId": "canton:da-testnet"')
     expect(tab.page.locator("#plaintext")).to_contain_text(f'"partyId": "{BOB}"')
@@ -249,7 +258,7 @@ def test_the_readme_screenshot(app_page, context):
 
     SCREENSHOT.parent.mkdir(exist_ok=True)
     tab.page.screenshot(path=SCREENSHOT, full_page=True, animations="disabled", caret="hide")
-    assert [name for name, _ in events(tab)] == [
+    assert store_events(tab) == [
         "party:changed",
         "network:changed",
         "reconnect:scheduled",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+import zipfile
 
 import pytest
 
-from pysession.testing.plugin import CHROMIUM_ARGS, PyodidePage, PythonError
+from pysession.testing._server import CHROMIUM_ARGS
+from pysession.testing.plugin import PyodidePage, PythonError
 
 pytest_plugins = ["pytester"]
 
@@ -111,6 +114,22 @@ def test_server_serves_the_wheels_and_takes_uploads_only_for_snapshots(pysession
     upload = urllib.request.Request(f"{pysession_server.url}/web/evil.js", data=b"x", method="PUT")
     with pytest.raises(urllib.error.HTTPError, match="405"):
         urllib.request.urlopen(upload)
+
+
+def test_server_answers_pysession_by_name_wherever_a_page_asks_and_an_empty_favicon(pysession_server, pysession_wheels):
+    def get(path: str) -> tuple[str, bytes]:
+        with urllib.request.urlopen(pysession_server.url + path) as response:
+            return response.headers["Content-Type"], response.read()
+
+    kind, bundle = get("/dist/pysession.zip")
+    files = zipfile.ZipFile(io.BytesIO(bundle)).namelist()
+    assert kind == "application/zip"
+    assert "pysession/__init__.py" in files and "pysession/testing/_mock_wallet.py" in files
+    assert not [name for name in files if name.startswith("pysession/testing/_page") or ".dist-info/" in name]
+    assert get("/vendor/lib/pysession-9.9.9-py3-none-any.whl") == ("application/zip", pysession_wheels[0].read_bytes())
+    assert get("/favicon.ico") == ("image/x-icon", b"")
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        get("/dist/not-pysession.zip")
 
 
 def test_pyodide_loads_offline_and_imports_the_served_wheel(pyodide_page, pysession_server):

@@ -3,8 +3,9 @@
 pytester builds a throwaway dApp project (its PyScript page, its Python module,
 its tests, an ini file, node_modules) and runs pytest on it in a subprocess,
 with the plugin loaded by its pytest11 entry point only. One of its tests is
-the README's example, read from README.md. Three tests must pass and two must
-fail, each with the message that tells its author why.
+the README's example, read from README.md. Three tests must pass and three must
+fail, each with the message that tells its author why. (test_readme.py follows
+the README's own folder and install instead.)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ INI = """
 [pytest]
 addopts = -p no:cacheprovider
 pysession_wheel_paths =
-    /vendor/pysession.zip
+    /vendor/session-lib.zip
 """
 
 # The team's session logic, imported by its page and by its tests.
@@ -45,20 +46,19 @@ def greeting(store):
     return f"Hello, {state.account.hint}"
 '''
 
-# The team's page: PyScript, its pysession from /vendor (the ini option makes
-# the test server answer that with the wheel under test), the wallet from
-# whatever extension put one at window.canton.
+# The team's page: PyScript, its pysession from /vendor under a name of its
+# own (the ini option makes the test server answer that with the wheel under
+# test), the wallet from whatever extension put one at window.canton; no favicon.
 INDEX_HTML = """<!doctype html>
 <meta charset="utf-8">
 <title>A dApp</title>
-<link rel="icon" href="data:,">
 <script type="module" src="./node_modules/@pyscript/core/dist/core.js"></script>
 <p><span id="status">…</span> <span id="party">…</span></p>
 <p id="greeting"></p>
 <button id="connect">Connect</button>
 <button id="disconnect">Disconnect</button>
 <script type="py" src="./app.py" config='{"interpreter": "./node_modules/pyodide/pyodide.mjs",
-  "files": {"./vendor/pysession.zip": "./*", "./dapp.py": "./dapp.py"}}'></script>
+  "files": {"./vendor/session-lib.zip": "./*", "./dapp.py": "./dapp.py"}}'></script>
 """
 
 APP = """
@@ -94,10 +94,18 @@ render()
 
 BROKEN_HTML = """<!doctype html>
 <meta charset="utf-8">
-<link rel="icon" href="data:,">
 <script type="module" src="./node_modules/@pyscript/core/dist/core.js"></script>
 <script type="py" config='{"interpreter": "./node_modules/pyodide/pyodide.mjs"}'>
 raise RuntimeError("the dApp broke")
+</script>
+"""
+
+# A page whose library is not where it says.
+MISSING_HTML = """<!doctype html>
+<meta charset="utf-8">
+<script type="module" src="./node_modules/@pyscript/core/dist/core.js"></script>
+<script type="py" config='{"interpreter": "./node_modules/pyodide/pyodide.mjs", "files": {"./vendor/gone.zip": "./*"}}'>
+import gone
 </script>
 """
 
@@ -141,6 +149,10 @@ def test_must_fail_a_party_that_never_comes(pyodide_page):
 
 def test_must_fail_a_page_whose_python_raises(app_page):
     app_page("/broken.html")
+
+
+def test_must_fail_a_page_whose_library_is_missing(app_page):
+    app_page("/missing.html")
 '''
 
 
@@ -155,7 +167,7 @@ def readme_example() -> str:
 def make_project(pytester) -> None:
     pytester.makeini(INI)
     (pytester.path / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
-    pytester.makefile(".html", index=INDEX_HTML, broken=BROKEN_HTML)
+    pytester.makefile(".html", index=INDEX_HTML, broken=BROKEN_HTML, missing=MISSING_HTML)
     pytester.makepyfile(dapp=DAPP, app=APP, test_dapp=TESTS, test_readme=readme_example())
 
 
@@ -163,9 +175,9 @@ def test_a_dapp_suite_passes_and_fails_as_it_should(pytester, monkeypatch, pyses
     make_project(pytester)
     monkeypatch.setenv("PYSESSION_WHEEL", str(pysession_wheels[0].resolve()))
     monkeypatch.delenv("PYSESSION_PYODIDE_DIR", raising=False)  # the project's own node_modules/pyodide
-    result = pytester.runpytest_subprocess(timeout=300)
-    result.assert_outcomes(passed=3, failed=2)
-    result.stdout.fnmatch_lines(["test_dapp.py ..FF*", "test_readme.py .*"])
+    result = pytester.runpytest_subprocess(timeout=600)
+    result.assert_outcomes(passed=3, failed=3)
+    result.stdout.fnmatch_lines(["test_dapp.py ..FFF*", "test_readme.py .*"])
     result.stdout.fnmatch_lines(
         [
             "*_ test_must_fail_a_party_that_never_comes*_",
@@ -174,5 +186,10 @@ def test_a_dapp_suite_passes_and_fails_as_it_should(pytester, monkeypatch, pyses
             "PyScript showed an error:",  # at once: not "page not ready within 60 s"
             "RuntimeError: the dApp broke",
             "page: http://127.0.0.1:*/broken.html",
+            "*_ test_must_fail_a_page_whose_library_is_missing*_",
+            "a file the page needs did not load",  # at once, with the URL
+            "failed loads:",
+            "http://127.0.0.1:*/vendor/gone.zip answered HTTP 404",
+            "page: http://127.0.0.1:*/missing.html",
         ]
     )

@@ -6,21 +6,13 @@ session, a disconnect there reaches the first tab, a reload restores it.
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
-import pysession
 from pysession.testing.plugin import AppPage
 
 ALICE = "alice::1220f1a2b3c4"
 LOADED = "document.getElementById('loading').hidden"
 NOTHING = "—"
-
-
-@pytest.fixture
-def pysession_wheel_paths() -> list[str]:
-    """main.js installs the wheel from dist/: answer that with the wheel under test."""
-    return [f"/dist/pysession-{pysession.__version__}-py3-none-any.whl"]
 
 
 def open_app(app_page) -> AppPage:
