@@ -44,7 +44,10 @@ def _check_provider(provider: Any) -> tuple[Any, tuple[Callable[[], None], ...]]
         return adapter, (adapter.destroy,)
     missing = [name for name in ("request", "on", "remove_listener") if not callable(getattr(provider, name, None))]
     if missing:
-        raise TypeError(f"provider must be a CIP-0103 provider; it has no callable {', '.join(missing)}")
+        raise TypeError(
+            f"provider must be a CIP-0103 provider (a JS one, or a Python object with request, on and"
+            f" remove_listener); got {type(provider).__name__}, which has no callable {', '.join(missing)}"
+        )
     return provider, ()
 
 

@@ -7,6 +7,7 @@ Python needs only METADATA, WHEEL and a RECORD of sha256 digests.
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import zipfile
@@ -62,11 +63,24 @@ def write_page_bundle(wheel: Path, bundle: Path) -> Path:
     """pysession.zip: what a page loads (PyScript unpacks it onto the Python path).
 
     The wheel minus its metadata and the pytest kit, which runs on the test host
-    and never in a page.
+    and never in a page; each module without its docstrings and comments, which a
+    page downloads and compiles but never reads (a traceback names the bundle's own lines).
     """
     with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
         for item in source.infolist():
             name = item.filename
             if name.startswith(f"{NAME}/") and (not name.startswith(f"{NAME}/testing/") or name in IN_PAGES):
-                out.writestr(item, source.read(item), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+                data = source.read(item)
+                out.writestr(item, lean(data) if name.endswith(".py") else data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return bundle
+
+
+def lean(source: bytes) -> bytes:
+    """The same module without docstrings and comments."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                node.body = node.body[1:] or [ast.Pass()]
+    return (ast.unparse(tree) + "\n").encode()

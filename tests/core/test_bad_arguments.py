@@ -74,3 +74,11 @@ def test_a_channel_factory_that_is_not_callable_is_refused():
 def test_each_bad_argument_is_named_at_once(call, argument):
     with names(argument):
         call()
+
+
+def test_a_provider_that_is_none_is_refused_saying_what_it_got_and_what_it_needs():
+    with pytest.raises(TypeError) as refused:
+        pysession.create_session_store(None)
+    message = str(refused.value)
+    assert "got NoneType" in message
+    assert all(name in message for name in ("request", "on", "remove_listener"))
