@@ -27,7 +27,9 @@ _TEXT_FIELDS = (
     ("network_id", "networkId", ""),
     ("signing_provider_id", "signingProviderId", ""),
 )
-_KNOWN_KEYS = frozenset({"primary", "partyId", "hasPreapproval", "utilityPreapprovalAdmins"} | {k for _, k, _ in _TEXT_FIELDS})
+_KNOWN_KEYS = frozenset(
+    {"primary", "partyId", "hasPreapproval", "utilityPreapprovalAdmins"} | {key for _, key, _ in _TEXT_FIELDS}
+)
 _NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 

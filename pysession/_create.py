@@ -11,13 +11,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from . import browser  # JsProvider and the channel are imported on first use, through the package
 from ._expiry import ExpiryOptions
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._storage import STORAGE_METHODS, MemoryStorage, SessionStorage
 from ._store import SessionStore
 from ._sync import BroadcastOptions, InactiveChannel, SyncChannel
 from ._timers import LoopTimers, Timers
-from . import browser  # JsProvider and the channel are imported on first use, through the package
 from .browser._ffi import is_js_proxy, js_global
 from .browser.encrypted import create_encrypted_indexeddb_storage, has_encrypted_storage
 from .browser.timers import BrowserTimers

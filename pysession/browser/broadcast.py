@@ -158,7 +158,9 @@ def adopt_channel(channel: object) -> SyncChannel:
     )
 
 
-def open_sync_channel(storage_key: str, options: BroadcastOptions | None = None, origin: str | None = None) -> SyncChannel:
+def open_sync_channel(
+    storage_key: str, options: BroadcastOptions | None = None, origin: str | None = None
+) -> SyncChannel:
     """The tab-sync channel ``partylayer.session.sync::<origin>::<storage key>``.
 
     A ``channel_factory`` that raises gives a single tab (``InactiveChannel``), as in

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from .._timers import Cancel
 from ._ffi import create_once_callable, js
 
-
 MAX_DELAY_MS = 2**31 - 1
 
 

@@ -71,7 +71,8 @@ def write_page_bundle(wheel: Path, bundle: Path) -> Path:
             name = item.filename
             if name.startswith(f"{NAME}/") and (not name.startswith(f"{NAME}/testing/") or name in IN_PAGES):
                 data = source.read(item)
-                out.writestr(item, lean(data) if name.endswith(".py") else data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+                data = lean(data) if name.endswith(".py") else data
+                out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return bundle
 
 
@@ -81,6 +82,7 @@ def lean(source: bytes) -> bytes:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             first = node.body[0] if node.body else None
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            if docstring and isinstance(first.value.value, str):
                 node.body = node.body[1:] or [ast.Pass()]
     return (ast.unparse(tree) + "\n").encode()

@@ -202,7 +202,9 @@ def pysession_snapshot(browser: Any, pysession_server: ServedSite, pytestconfig:
     finally:
         page.close()
     if error:
-        warnings.warn(f"booting every page without a Pyodide memory snapshot: {error}", pytest.PytestWarning)
+        warnings.warn(
+            f"booting every page without a Pyodide memory snapshot: {error}", pytest.PytestWarning, stacklevel=2
+        )
         return None
     return url
 

@@ -12,7 +12,7 @@ from pysession import InvalidationEvent
 from pysession.events import NetworkChanged, PartyChanged
 from pysession.testing import MockWallet, mock_account
 
-from .support import ALL_EVENTS, KEY, RecordingStorage, Recorder, make_store, settle
+from .support import ALL_EVENTS, KEY, Recorder, RecordingStorage, make_store, settle
 
 
 async def connected(**options):

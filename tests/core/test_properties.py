@@ -236,9 +236,9 @@ def test_any_event_stream_keeps_the_store_in_its_four_states(run, steps):
 import base64  # noqa: E402
 
 import pytest  # noqa: E402
+from reliability_report import record, size  # noqa: E402
 
 from pysession._crypto_envelope import decode_crypto_envelope, encode_crypto_envelope  # noqa: E402
-from reliability_report import record, size  # noqa: E402
 
 from .support import KEY, ScriptedWallet, returns  # noqa: E402
 

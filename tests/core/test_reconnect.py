@@ -12,15 +12,14 @@ from pysession.testing import MockWallet
 from .support import (
     ALL_EVENTS,
     KEY,
+    ChannelHub,
     Recorder,
     ScriptedWallet,
     advance,
-    ChannelHub,
     loop,
     make_store,
     methods,
     raises,
-    returns,
 )
 
 POLICY = pysession.RetryPolicy(base_delay_ms=1000, factor=2, max_delay_ms=5000, max_attempts=5)

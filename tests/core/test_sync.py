@@ -9,7 +9,7 @@ from pysession._sync import SyncMessage, parse_sync_message
 from pysession.browser import BroadcastOptions, open_sync_channel
 from pysession.testing import MockWallet
 
-from .support import ALL_EVENTS, KEY, AsyncStorage, RecordingStorage, Recorder, advance, make_store, settle
+from .support import ALL_EVENTS, KEY, AsyncStorage, Recorder, RecordingStorage, advance, make_store, settle
 
 CHANNEL = "partylayer.session.sync::no-origin::partylayer.session.connected"
 
