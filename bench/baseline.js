@@ -91,13 +91,14 @@ export function minimalStore(provider, storage, name) {
       await provider.request({ method: "connect" });
       await storage.setItem(name, envelope());
     },
+    // The original's init(): read what is stored, ask the wallet, and persist the session it resumes.
     async init() {
       const persisted = await storage.getItem(name);
-      if (!persisted) return false;
       const status = await provider.request({ method: "status" });
-      if (!status.connection.isConnected) return false;
+      if (!status.connection.isConnected || persisted === undefined) return false;
       accounts = await provider.request({ method: "listAccounts" });
       networkId = status.network?.networkId ?? null;
+      await storage.setItem(name, envelope());
       return true;
     },
   };
