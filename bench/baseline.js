@@ -93,9 +93,9 @@ export function minimalStore(provider, storage, name) {
     },
     // The original's init(): read what is stored, ask the wallet, and persist the session it resumes.
     async init() {
-      const persisted = await storage.getItem(name);
+      await storage.getItem(name); // read first, as the original does; the wallet decides either way
       const status = await provider.request({ method: "status" });
-      if (!status.connection.isConnected || persisted === undefined) return false;
+      if (!status.connection.isConnected) return false;
       accounts = await provider.request({ method: "listAccounts" });
       networkId = status.network?.networkId ?? null;
       await storage.setItem(name, envelope());
