@@ -74,7 +74,7 @@ def describe(event: Any) -> str:
         case "reconnect:attempt" | "reconnect:succeeded":
             return f"attempt {event.attempt}"
         case "reconnect:gaveup":
-            return f"after {event.attempts} attempts"
+            return f"after {event.attempts} attempts: {event.last_error}"
         case "session:expired":
             return f"TTL of {SESSION_TTL_MS // 1000} s reached; re-authenticating"
         case _:  # party:changed, network:changed

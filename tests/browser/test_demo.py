@@ -27,6 +27,38 @@ NOTHING = "—"
 CRYPTO_ENVELOPE = re.compile(r'^\{"f":1,"iv":"[A-Za-z0-9+/]{16}","ct":"[A-Za-z0-9+/=]+"\}$')
 
 
+# Records, in the page, the method of every request the dApp sends the wallet: the
+# extension's provider is wrapped as it is installed at window.canton, before the demo runs.
+RECORD_REQUESTS = """
+if (location.protocol === "http:") {
+  window.requested = [];
+  let wallet;
+  Object.defineProperty(window, "canton", {
+    configurable: true,
+    get: () => wallet,
+    set(provider) {
+      const request = provider.request.bind(provider);
+      provider.request = (payload) => {
+        requested.push(payload.method);
+        return request(payload);
+      };
+      wallet = provider;
+    },
+  });
+}
+"""
+
+# The extension already trusts this site when the page is first opened (its state, as web/mock-wallet.js keeps it).
+WALLET_ALREADY_CONNECTED = f"""
+if (location.protocol === "http:" && localStorage.getItem("mockwallet.state") === null) {{
+  localStorage.setItem(
+    "mockwallet.state",
+    JSON.stringify({{ connected: true, partyId: "{ALICE}", networkId: "canton:da-devnet" }}),
+  );
+}}
+"""
+
+
 def open_demo(app_page) -> AppPage:
     return app_page("/index.html", ready=LOADED)
 
@@ -50,6 +82,16 @@ def store_events(tab: AppPage) -> list[str]:
 def expect_session(tab: AppPage, status: str, party: str = NOTHING) -> None:
     expect(tab.page.locator("#status")).to_have_text(status)
     expect(tab.page.locator("#party")).to_have_text(party)
+
+
+def requested(tab: AppPage) -> list[str]:
+    """The wallet requests this tab has sent so far, by method (with RECORD_REQUESTS)."""
+    return tab.page.evaluate("requested")
+
+
+def pause_the_clock(tab: AppPage) -> None:
+    """From here on the page's timers fire only when the test moves its clock."""
+    tab.page.clock.pause_at(tab.page.evaluate("Date.now() / 1000") + 1)  # a number is Unix time in seconds
 
 
 def test_a_session_follows_tabs_and_survives_a_reload(app_page):
@@ -119,36 +161,78 @@ def test_a_rejected_connect_shows_the_error_class_and_the_wallets_code(app_page)
     assert tab.console_errors == []
 
 
-def test_a_dropped_connection_backs_off_gives_up_and_comes_back(app_page):
+def test_a_connect_in_one_tab_connects_the_other_through_the_wallets_own_events(app_page, context):
+    """The original's rule: the wallet's statusChanged(true) moves a disconnected store to connected, in every tab."""
+    context.add_init_script(RECORD_REQUESTS)
+    first = open_demo(app_page)
+    second = open_demo(app_page)
+    expect_session(first, "disconnected")
+    expect_session(second, "disconnected")
+
+    first.page.click("#connect")
+    expect_session(first, "connected", ALICE)
+    expect_session(second, "connected", ALICE)  # no click in this tab, and no tab message: the wallet told it
+    expect(second.page.locator("#network")).to_have_text("canton:da-devnet")
+    expect(second.page.locator("#ciphertext")).to_have_text(CRYPTO_ENVELOPE)
+    assert "connect" in requested(first)
+    assert "connect" not in requested(second)
+    assert first.console_errors == []
+    assert second.console_errors == []
+
+
+def test_a_first_visit_with_the_wallet_already_connected_is_connected_with_no_click(app_page, context):
+    """The original's rule: init() always asks the wallet, so a wallet that trusts the site restores a first visit."""
+    context.add_init_script(RECORD_REQUESTS)
+    context.add_init_script(WALLET_ALREADY_CONNECTED)
+    tab = open_demo(app_page)
+    expect_session(tab, "connected", ALICE)
+    expect(tab.page.locator("#network")).to_have_text("canton:da-devnet")
+    expect(tab.page.locator("#ciphertext")).to_have_text(CRYPTO_ENVELOPE)  # persisted on this first visit
+    expect(tab.page.locator("#plaintext")).to_contain_text(f'"partyId": "{ALICE}"')
+    assert requested(tab) == ["status", "listAccounts"]  # asked, never prompted to connect
+    assert store_events(tab) == []
+    assert tab.console_errors == []
+
+
+def test_a_dropped_wallet_is_only_asked_for_its_status_until_the_backoff_gives_up_and_is_taken_back_when_it_returns(
+    app_page, context
+):
+    """The original's rule: each backoff attempt asks `status`, never `connect`; the store follows the wallet's return."""
+    context.add_init_script(RECORD_REQUESTS)
     tab = open_demo(app_page)
     tab.page.clock.install()  # from here on, the page's timers run on a clock the test can move
     tab.page.click("#connect")
     expect_session(tab, "connected", ALICE)
     latest = tab.page.locator(STORE_EVENT).first
+    before = len(requested(tab))
 
-    tab.page.check("#refuse")  # the wallet rejects every connection request, with 4001
-    tab.page.click("#drop")
+    tab.page.click("#drop")  # the wallet stays down: its status says "not connected" to every attempt
     expect(tab.page.locator("#status")).to_have_text("reconnecting")
     expect(tab.page.locator("#connect")).to_be_disabled()
     for attempt, delay_ms in [(1, 1000), (2, 2000), (3, 4000), (4, 8000)]:
         expect(latest).to_have_text(f"reconnect:scheduled attempt {attempt} in {delay_ms} ms")
         expect(tab.page.locator("#reconnect")).to_have_text(re.compile(rf"^attempt {attempt} of 4 in \d+\.\d s$"))
         tab.page.clock.fast_forward(delay_ms)
-    expect(latest).to_have_text("reconnect:gaveup after 4 attempts")
+    expect(latest).to_have_text("reconnect:gaveup after 4 attempts: the wallet is not connected")
     expect_session(tab, "disconnected")
-    expect(tab.page.locator("#error")).to_contain_text("User rejected the request")
+    expect(tab.page.locator("#error")).to_have_text("SessionError: the wallet is not connected")
     expect(tab.page.locator("#reconnect")).to_have_text(NOTHING)
+    expect(tab.page.locator("#plaintext")).to_have_text("nothing stored")  # a session given up on is not restored
+    assert requested(tab)[before:] == ["status"] * 4
 
-    tab.page.uncheck("#refuse")
-    tab.page.click("#connect")
+    tab.page.click("#wallet-reconnect")  # the wallet is back: the store follows, with no click on Connect
     expect_session(tab, "connected", ALICE)
     expect(tab.page.locator("#error")).to_have_text(NOTHING)
+    expect(tab.page.locator("#plaintext")).to_contain_text(f'"partyId": "{ALICE}"')
+
+    pause_the_clock(tab)  # so that the next drop's first attempt waits for the test
     tab.page.click("#drop")
     expect(latest).to_have_text("reconnect:scheduled attempt 1 in 1000 ms")
     expect(tab.page.locator("#wallet-connected")).to_have_text("no")
     tab.page.click("#wallet-reconnect")  # the user brings the wallet back before the attempt
     expect(latest).to_have_text("reconnect:succeeded attempt 1")
     expect_session(tab, "connected", ALICE)
+    assert "connect" not in requested(tab)[before:]
     assert store_events(tab) == [
         *["reconnect:scheduled", "reconnect:attempt"] * 4,
         "reconnect:gaveup",
@@ -205,8 +289,15 @@ def test_the_demo_owns_every_proxy_it_makes(app_page, context):
     tab.page.click("#connect")
     expect_session(tab, "connected", ALICE)
     tab.page.click("#switch-party")
+    expect_session(tab, "connected", BOB)
+    pause_the_clock(tab)
+    latest = tab.page.locator(STORE_EVENT).first
     tab.page.click("#drop")
-    expect(tab.page.locator(STORE_EVENT).first).to_contain_text("reconnect:succeeded")
+    expect(latest).to_have_text("reconnect:scheduled attempt 1 in 1000 ms")
+    tab.page.clock.fast_forward(1000)
+    expect(latest).to_have_text("reconnect:scheduled attempt 2 in 2000 ms")  # attempt 1 asked, and failed
+    tab.page.click("#wallet-reconnect")
+    expect(latest).to_have_text("reconnect:succeeded attempt 1")
     expect_session(tab, "connected", BOB)
     assert tab.page.evaluate(f"{LIVE_PROXIES}.length") == loaded  # using the page makes none that stay
 
@@ -238,7 +329,7 @@ FIXED_TIME = "2026-01-15T10:00:00Z"
 
 
 def test_the_readme_screenshot(app_page, context):
-    """Writes docs/demo.png: connected, after a party switch, a network switch and a dropped connection."""
+    """Writes docs/demo.png: connected, after a party switch, a network switch and a drop the wallet came back from."""
     context.add_init_script(FIXED_CRYPTO)
     context.clock.set_fixed_time(FIXED_TIME)
     tab = open_demo(app_page)
@@ -249,9 +340,14 @@ def test_the_readme_screenshot(app_page, context):
     expect_session(tab, "connected", BOB)
     tab.page.click("#switch-network")
     expect(tab.page.locator("#network")).to_have_text("canton:da-testnet")
+    expect(tab.page.locator("#expiry")).to_have_text("in 2:00 (TTL 2 min)")
+    tab.page.clock.pause_at(FIXED_TIME)  # the wallet comes back before the first attempt, every time
     tab.page.click("#drop")
+    expect(tab.page.locator(STORE_EVENT).first).to_contain_text("reconnect:scheduled")
+    tab.page.click("#wallet-reconnect")
     expect(tab.page.locator(STORE_EVENT).first).to_contain_text("reconnect:succeeded")
     expect_session(tab, "connected", BOB)
+    tab.page.clock.resume()
     expect(tab.page.locator("#plaintext")).to_contain_text('"networkId": "canton:da-testnet"')
     expect(tab.page.locator("#plaintext")).to_contain_text(f'"partyId": "{BOB}"')
     tab.page.mouse.move(0, 0)  # no hover highlight in the picture
@@ -262,7 +358,6 @@ def test_the_readme_screenshot(app_page, context):
         "party:changed",
         "network:changed",
         "reconnect:scheduled",
-        "reconnect:attempt",
         "reconnect:succeeded",
     ]
     assert tab.console_errors == []
