@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from kit import TRACE_PROXIES
 from playwright.sync_api import expect
 
