@@ -229,7 +229,7 @@ def broadcast_figures(tabs: list[Tab], trials: int, tab_counts: list[int]) -> tu
     for count in tab_counts:
         group = tabs[:count]
         key = f"bench.tabs.{count}"
-        for index, tab in enumerate(group):
+        for tab in group:
             tab.py(
                 SETUP
                 + f"""

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kit import TRACE_PROXIES
 from playwright.sync_api import expect
 
 from pysession.testing.plugin import AppPage
+
+from kit import TRACE_PROXIES
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "demo.png"
