@@ -431,9 +431,12 @@ class SessionStore:
         """Wrap an inbound callback so that nothing it meets raises back into its caller."""
 
         def guarded(*args: Any) -> None:
-            if not self._destroyed:
-                with reported(self._report, "handling a wallet event or a tab message failed"):
-                    handler(*args)
+            if self._destroyed:
+                return
+            try:  # on every event: a plain try, not the reported() context manager
+                handler(*args)
+            except Exception as exc:
+                self._report("handling a wallet event or a tab message failed", exc)
 
         return guarded
 
