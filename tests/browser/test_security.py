@@ -150,9 +150,15 @@ await app(store.init()); await app(local.init())
 await app(store.connect()); await app(local.connect())
 js.mockWallet.setParty({SECRET_2!r})
 js.mockWallet.setNetwork("canton:s3cr3t-net")
-js.mockWallet.drop()
-await asyncio.sleep(0.3)                      # reconnected by the backoff
-await asyncio.sleep(0.4)                      # the TTL ran out and re-auth renewed it
+async def until(condition, seconds=10.0):
+    for _ in range(int(seconds * 100)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+# The wallet reports a drop and is back by the time the backoff asks (an attempt only asks for the status).
+js.mockWallet.emit("statusChanged", js.JSON.parse('{{"connection":{{"isConnected":false}}}}'))
+await until(lambda: "reconnect:succeeded" in seen)
+await until(lambda: "session:expired" in seen and store.get_snapshot().status == "connected")   # re-auth renewed it
 js.mockWallet.emit("chainChanged", 5)         # reported: "ignored a malformed chainChanged event", logged
 fault("walletRejects", "plain")
 failing = pysession.create_session_store(js.mockWallet, storage=pysession.MemoryStorage())
