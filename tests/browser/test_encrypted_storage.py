@@ -87,7 +87,8 @@ BAD_PLAINTEXTS = {
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_an_unreadable_entry_reads_as_nothing_and_is_removed(pyodide_page, backend):
-    """SCENARIO-3: corrupted, other key, unknown version, expired: restore answers None and deletes the entry."""
+    """SCENARIO-3: corrupted, other key, unknown version, expired: restore answers None and deletes the entry;
+    a store removes it too and still asks the wallet, which resumes its live session if connected."""
     tab = prepare(pyodide_page, connected=True, party_id="party::alice")
     tab.run(f"storage = make_storage({backend!r})\nGOOD = {GOOD!r}")
 
@@ -107,8 +108,10 @@ def test_an_unreadable_entry_reads_as_nothing_and_is_removed(pyodide_page, backe
         assert restore() == "None", name
         assert raw_blob(tab, backend, "k") is None, f"{name}: the entry was not removed"
 
-    # Through the store: an expired entry leaves it disconnected without an error, and gone.
+    # Through the store: an expired entry is removed and the wallet is still asked, as in the original.
+    # A wallet that is not connected leaves the store disconnected without an error, and the entry gone.
     tab.run(
+        "js.mockWallet.setConnected(False)\n"
         f"await storage.set_item({DEFAULT_KEY!r}, {BAD_PLAINTEXTS['expired']!r})\n"
         "store = pysession.create_session_store(js.mockWallet, storage=storage)"
     )
@@ -117,6 +120,18 @@ def test_an_unreadable_entry_reads_as_nothing_and_is_removed(pyodide_page, backe
     }
     tab.wait_for(f"await storage.get_item({DEFAULT_KEY!r}) is None")
     assert raw_blob(tab, backend) is None
+    tab.run("store.destroy()")
+
+    # A wallet that is connected resumes its live session, written afresh: the expired entry is never shown.
+    tab.run(
+        "js.mockWallet.setConnected(True)\n"
+        f"await storage.set_item({DEFAULT_KEY!r}, {BAD_PLAINTEXTS['expired']!r})\n"
+        "store = pysession.create_session_store(js.mockWallet, storage=storage)"
+    )
+    assert tab.run("await store.init()\nview(store)") == connected("party::alice")
+    fresh = json.loads(opened(tab, backend)["plaintext"])  # restore returns after its write has landed
+    assert fresh["account"]["partyId"] == "party::alice"
+    assert "expiresAt" not in fresh and fresh["connectedAt"] != 1_700_000_000_000
     tab.run("store.destroy()")
 
 
