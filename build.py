@@ -131,6 +131,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_test(args: argparse.Namespace) -> None:
     env = prepare_browser()
     pytest = [venv_python(), "-m", "pytest", *args.pytest_args]
+    log("ruff (pyproject.toml's rules)")
+    run(venv_python(), "-m", "ruff", "check", ".", env=env)
     log("CPython suite")
     run(*pytest, "tests/core", env=env)
     log("browser suite (Chromium + Pyodide)")

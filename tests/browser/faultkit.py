@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kit import VIEW, inject
-
 from pysession.testing.plugin import PyodidePage
+
+from kit import VIEW, inject
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reliability_report import record, size  # noqa: E402
