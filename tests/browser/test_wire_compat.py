@@ -144,7 +144,8 @@ def test_sync_messages_cross_between_plain_js_and_pysession(pyodide_page):
         ["network:changed", "canton:da-devnet", "canton:other"],
     ]
     state = tab.run("view(store)")
-    assert (state["status"], state["party"], state["error"]) == ("connected", "party::bob", None)
+    # As in the original: a party this tab's wallet does not list is announced, and the account stays.
+    assert (state["status"], state["party"], state["error"]) == ("connected", "party::alice", None)
 
     # pysession's own messages: a party switch to nobody sends partyId null, not a missing key.
     tab.page.evaluate("mockWallet.emit('accountsChanged', [])")
