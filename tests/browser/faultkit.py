@@ -1,4 +1,4 @@
-"""The reliability kit of the browser suite (issue 6): switchable faults, watchers, counters, a prelude.
+"""The reliability kit of the browser suite: switchable faults, watchers, counters, a prelude.
 
 ``arm(tab)`` wraps the browser APIs pysession uses with switches
 (``window.faults.on.<name> = true`` injects a fault, ``false`` lifts it), watches

@@ -1,4 +1,4 @@
-"""Faults injected in the page (issue 6): the browser, the disk, the wallet, other tabs and the app's own callbacks fail.
+"""Faults injected in the page: the browser, the disk, the wallet, other tabs and the app's own callbacks fail.
 
 In every case: no exception reaches app code and nothing is uncaught in the
 page; the in-memory session stays right; ``last_error`` names what failed in

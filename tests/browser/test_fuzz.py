@@ -1,4 +1,4 @@
-"""Malformed input from seeded, reproducible generators (issue 6): stored blobs, tab messages, wallet answers and events.
+"""Malformed input from seeded, reproducible generators: stored blobs, tab messages, wallet answers and events.
 
 Each test runs its whole loop inside one page and reports what went wrong case
 by case (with the case number and a description of the input), so a failure

@@ -1,4 +1,4 @@
-"""Load and lifecycle at scale (issue 6): many tabs doing everything at once; many lifetimes in one page.
+"""Load and lifecycle at scale: many tabs doing everything at once; many lifetimes in one page.
 
 - Tabs of one origin share a browser-extension-like wallet and run random mixed
   operations (connect, disconnect, switch party, switch network, provider drop,

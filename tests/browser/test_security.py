@@ -1,4 +1,4 @@
-"""Security, checked (issue 6): after a full scenario, no party id and no key byte anywhere a page keeps things.
+"""Security, checked: after a full scenario, no party id and no key byte anywhere a page keeps things.
 
 The key is known to the test and to nobody else: a spy on ``generateKey``
 makes the key the library asks for (non-extractable, as asked) from bytes the

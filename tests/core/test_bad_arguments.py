@@ -1,4 +1,4 @@
-"""Bad arguments to the public API fail at once, with a TypeError or ValueError that names the argument (issue 6).
+"""Bad arguments to the public API fail at once, with a TypeError or ValueError that names the argument.
 
 The basic cases (a provider without request, negative delays, factor < 1,
 max_attempts < 1, pending_queue_size < 1, a storage missing a method) are in
