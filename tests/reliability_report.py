@@ -1,4 +1,4 @@
-"""Counts and figures of the reliability checks (issue 6), shared by the CPython and browser suites.
+"""Counts and figures of the reliability checks, shared by the CPython and browser suites.
 
 Each check takes its size from ``size(name, ci=..., full=...)``: the CI size by
 default, the full size when ``PYSESSION_FULL_COUNTS=1`` (``python build.py

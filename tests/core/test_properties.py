@@ -230,7 +230,7 @@ def test_any_event_stream_keeps_the_store_in_its_four_states(run, steps):
     run(main)
 
 
-# -- At scale (issue 6): stored blobs, tab messages, wallet answers and events, each counted for the report.
+# -- At scale: stored blobs, tab messages, wallet answers and events, each counted for the report.
 # CI runs PYSESSION_CORE_EXAMPLES (default 100) examples of each; `python build.py reliability` 1,000.
 
 import base64  # noqa: E402
