@@ -33,6 +33,11 @@ class Announcer:
         self._tasks = tasks
         self._report = report
         self._handlers: dict[str, Listeners[Handler]] = {kind: Listeners() for kind in EVENT_TYPES}
+        self._stop_hearing: Callable[[], None] = lambda: None
+
+    def hear_tabs(self, handler: Callable[[Any], None]) -> None:
+        """Pass each message from other tabs to ``handler`` until closed."""
+        self._stop_hearing = self._channel.on_message(handler)
 
     def on(self, event_type: str, handler: Handler) -> Callable[[], None]:
         if event_type not in self._handlers:
@@ -62,6 +67,8 @@ class Announcer:
     def close(self) -> None:
         for handlers in self._handlers.values():
             handlers.clear()
+        with reported(self._report, "leaving the tab channel failed"):
+            self._stop_hearing()
         with reported(self._report, "closing the tab channel failed"):
             self._channel.close()
 

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from ._errors import QueueFullError, ReauthFailedError
 from ._retry import require_count, require_number
+from ._storage import settle
 from ._timers import Cancel, Timers
 
 
@@ -109,9 +110,24 @@ class ReauthGate:
         self.active = False
         self._queue = PendingQueue(queue_size)
 
-    async def wait(self) -> None:
+    async def run(self, hook: Callable[[ReauthContext], Any], context: ReauthContext) -> Exception | None:
+        """Run the hook with the gate closed, then let the waiting operations go, or fail them with its failure."""
+        self.active = True
+        try:
+            await settle(hook(context))
+        except Exception as exc:
+            self.fail(exc)
+            return exc
+        self.open()
+        return None
+
+    async def enqueue(self, op: Callable[[], Awaitable[Any]]) -> Any:
+        """Run ``op()``, first waiting in the bounded queue while a re-auth runs."""
+        if not callable(op):
+            raise TypeError("op must be a zero-argument async callable")
         if self.active:
             await self._queue.wait_turn()
+        return await settle(op())
 
     def open(self) -> None:
         self.active = False

@@ -38,3 +38,28 @@ class Listeners(Generic[F]):
                 listener(*args)
             except Exception:
                 logger.exception("pysession: a listener raised")
+
+
+def guarded(
+    handler: Callable[..., None], report: Callable[[str, Exception], None], stopped: Callable[[], bool]
+) -> Callable[..., None]:
+    """Wrap an inbound callback (a wallet event, a tab message) so that nothing it meets raises into its caller."""
+
+    def guarded_handler(*args: Any) -> None:
+        if stopped():
+            return
+        try:  # on every event: a plain try, cheaper than a context manager
+            handler(*args)
+        except Exception as exc:
+            report("handling a wallet event or a tab message failed", exc)
+
+    return guarded_handler
+
+
+def release(cleanups: tuple[Callable[[], None], ...]) -> None:
+    """Run every cleanup; one failing is logged and the rest still run."""
+    for cleanup in cleanups:
+        try:
+            cleanup()
+        except Exception:
+            logger.debug("pysession: cleanup failed", exc_info=True)

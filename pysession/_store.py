@@ -21,6 +21,7 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -28,12 +29,12 @@ from ._account import Account, accounts_from_wire, active_account
 from ._announcer import Announcer
 from ._errors import ReauthFailedError, SessionError, SessionExpiredError, reported
 from ._expiry import ExpiryOptions, ExpiryTimer, ReauthContext, ReauthGate
-from ._listeners import logger
+from ._listeners import guarded, logger, release
 from ._provider import ProviderStatus
 from ._record import Session, SessionRecord
 from ._retry import Backoff, RetryPolicy
 from ._state import SessionState, StateCell
-from ._storage import SessionStorage, settle
+from ._storage import SessionStorage
 from ._sync import SyncChannel, SyncMessage, parse_sync_message
 from ._timers import Tasks, Timers, current_loop
 from ._wallet import Wallet
@@ -53,6 +54,12 @@ NOTHING: tuple[Account, ...] = ()
 
 def _party(account: Account | None) -> str | None:
     return account.party_id if account else None
+
+
+def _taken(live: tuple[tuple[Account, ...] | None, str | None]) -> dict[str, Any]:
+    """The wallet's live accounts and network, as the state takes them (no switch events)."""
+    accounts = live[0] or NOTHING
+    return {"account": active_account(accounts), "accounts": accounts, "network_id": live[1]}
 
 
 class SessionStore:
@@ -91,12 +98,10 @@ class SessionStore:
         self._generation = self._runs = 0
         self._restoring: asyncio.Future[None] | None = None
         self._destroyed = False
-        self._wallet.listen(
-            {"statusChanged": self._status_changed, "accountsChanged": self._accounts_changed,
-             "chainChanged": self._chain_changed},
-            self._guarded,
-        )
-        self._stop_sync = channel.on_message(self._guarded(self._tab_message))
+        guard = functools.partial(guarded, report=self._report, stopped=lambda: self._destroyed)
+        events = {"statusChanged": self._status_changed, "accountsChanged": self._accounts_changed}
+        self._wallet.listen(events | {"chainChanged": self._chain_changed}, guard)
+        self._announcer.hear_tabs(guard(self._tab_message))
 
     # -- the store -----------------------------------------------------------
 
@@ -136,12 +141,11 @@ class SessionStore:
         self._runs += 1
         try:
             await self._wallet.request("connect", params)
+            if not self._is_current(generation):
+                return self._cell.get()
             state = self._cell.get()
-            accounts, network_id = (None, None)
-            if self._is_current(generation):
-                accounts, network_id = await self._wallet.session(
-                    accounts=state.account is None, status=None, network_id=state.network_id
-                )
+            asked = self._wallet.session(accounts=state.account is None, status=None, network_id=state.network_id)
+            accounts, network_id = await asked
         except asyncio.CancelledError:
             if self._is_current(generation):
                 self._end(None, forget=False)
@@ -196,10 +200,7 @@ class SessionStore:
 
     async def enqueue(self, op: Callable[[], Awaitable[Any]]) -> Any:
         """Run ``op()``; while a re-auth runs, wait for it in a bounded queue first."""
-        if not callable(op):
-            raise TypeError("op must be a zero-argument async callable")
-        await self._reauth.wait()
-        return await settle(op())
+        return await self._reauth.enqueue(op)
 
     def destroy(self) -> None:
         """Remove every listener, timer, channel, task and proxy this store made; a write under way lands."""
@@ -210,32 +211,26 @@ class SessionStore:
         self._expiry.cancel()
         self._reauth.fail(None)
         self._wallet.stop_listening()
-        with reported(self._report, "leaving the tab channel failed"):
-            self._stop_sync()
         self._announcer.close()
         self._tasks.cancel()
         self._cell.close()
         self._timers.close()
-        self._record.close(then=self._release)
+        self._record.close(then=lambda: release(self._owned))
 
     # -- runs ----------------------------------------------------------------
 
     async def _restore(self, generation: int) -> None:
         """The stored entry is read while the wallet is asked: neither waits for the other."""
-        (stored, has_entry), status = await asyncio.gather(
-            self._record.read(), self._wallet.status(), return_exceptions=True
-        )
+        reading, asking = self._record.read(), self._wallet.live()
+        (stored, has_entry), live = await asyncio.gather(reading, asking, return_exceptions=True)
         if not self._is_current(generation):
             return
-        if isinstance(status, Exception):
-            self._end(SessionError.caused_by("asking the wallet for its status failed", status), forget=False)
-            return
-        if not status.connected:
+        if isinstance(live, Exception):
+            self._end(SessionError.caused_by("asking the wallet for its status failed", live), forget=False)
+        elif live is None:
             self._end(None, forget=has_entry)
-            return
-        accounts, network_id = await self._wallet.session(accounts=True, status=status, network_id=None)
-        if self._is_current(generation):
-            self._enter_connected(self._record.start(stored), **self._taken(accounts, network_id))
+        else:
+            self._enter_connected(self._record.start(stored), **_taken(live))
 
     def _start_backoff(self) -> None:
         assert self._backoff is not None
@@ -249,10 +244,9 @@ class SessionStore:
         assert self._backoff is not None
         self._announcer.emit(ReconnectAttempt(attempt))
         try:
-            status = await self._wallet.status()
-            if not status.connected:
+            live = await self._wallet.live()
+            if live is None:
                 raise SessionError("the wallet is not connected")
-            accounts, network_id = await self._wallet.session(accounts=True, status=status, network_id=None)
         except Exception as exc:
             if not self._is_current(generation):
                 return
@@ -265,7 +259,7 @@ class SessionStore:
                 self._start_backoff()
             return
         if self._is_current(generation):
-            self._reconnected(**self._taken(accounts, network_id))
+            self._reconnected(**_taken(live))
 
     def _reconnected(self, **changes: Any) -> None:
         """The wallet is back (an attempt found it, or it said so itself): a new session, taken as it is."""
@@ -276,28 +270,18 @@ class SessionStore:
         self._announcer.emit(ReconnectSucceeded(attempt))
 
     async def _reauthenticate(self, expired_at: int) -> None:
-        hook = self._options.on_reauth_required
+        """The hook runs while ``enqueue`` waits; its outcome counts only for the session that expired."""
+        session, hook = self._session, self._options.on_reauth_required
         assert hook is not None
-        session = self._session
-        self._reauth.active = True
-        try:
-            await settle(hook(ReauthContext("expired", expired_at)))
-        except Exception as exc:
-            self._reauth.fail(exc)
-            if self._session is session:
-                self._end(ReauthFailedError(exc))
+        failure = await self._reauth.run(hook, ReauthContext("expired", expired_at))
+        if self._session is not session:
             return
-        if self._session is session:
+        if failure is None:
             self._enter_connected(self._record.start())
-        self._reauth.open()
+        else:
+            self._end(ReauthFailedError(failure))
 
     # -- transitions ---------------------------------------------------------
-
-    @staticmethod
-    def _taken(accounts: tuple[Account, ...] | None, network_id: str | None) -> dict[str, Any]:
-        """The wallet's live values, as the state takes them (no switch events)."""
-        accounts = accounts or NOTHING
-        return {"account": active_account(accounts), "accounts": accounts, "network_id": network_id}
 
     def _enter_connected(self, session: Session | None = None, **changes: Any) -> None:
         """``connected`` with what the store holds; a new session arms its expiry, then persists once."""
@@ -426,24 +410,6 @@ class SessionStore:
         logger.debug("pysession: %s", message, exc_info=exc)
         if not self._destroyed:
             self._cell.set(last_error=SessionError.caused_by(message, exc))
-
-    def _guarded(self, handler: Callable[..., None]) -> Callable[..., None]:
-        """Wrap an inbound callback so that nothing it meets raises back into its caller."""
-
-        def guarded(*args: Any) -> None:
-            if self._destroyed:
-                return
-            try:  # on every event: a plain try, not the reported() context manager
-                handler(*args)
-            except Exception as exc:
-                self._report("handling a wallet event or a tab message failed", exc)
-
-        return guarded
-
-    def _release(self) -> None:
-        for cleanup in self._owned:
-            with reported(lambda message, exc: logger.debug("pysession: %s", message, exc_info=exc), "cleanup"):
-                cleanup()
 
     def _begin(self) -> int:
         """Start a new run: every older run sees it is superseded at its next await."""

@@ -50,6 +50,13 @@ class Wallet:
             logger.debug("pysession: %s failed; taken as none", method, exc_info=True)
             return None
 
+    async def live(self) -> tuple[tuple[Account, ...] | None, str | None] | None:
+        """What a wallet that says it is connected has (``status``, then accounts and network); None if it is not."""
+        status = await self.status()
+        if not status.connected:
+            return None
+        return await self.session(accounts=True, status=status, network_id=None)
+
     async def session(
         self, *, accounts: bool, status: ProviderStatus | None, network_id: str | None
     ) -> tuple[tuple[Account, ...] | None, str | None]:

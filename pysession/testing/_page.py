@@ -140,9 +140,13 @@ class PyodidePage(_Tab):
         connect_error, shared (see web/mock-wallet.js).
         The same wallet is at `window.canton`, where dApps look for an injected provider.
         """
-        script = wallet_script(options, also=("canton",))
+        self.inject(wallet_script(options, also=("canton",)))
+
+    def inject(self, script: str) -> PyodidePage:
+        """Run a classic script in this tab now, and on every reload before the page's own scripts."""
         self.page.add_init_script(script)
         self.page.add_script_tag(content=script)
+        return self
 
     def add_module(self, url_path: str, name: str | None = None) -> None:
         """Make a Python file of the served site (say "/app/logic.py") importable in this tab, as name or its stem.

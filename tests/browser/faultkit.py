@@ -18,7 +18,7 @@ from typing import Any
 
 from pysession.testing.plugin import PyodidePage
 
-from kit import VIEW, inject
+from kit import VIEW
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reliability_report import record, size  # noqa: E402
@@ -111,7 +111,17 @@ FAULTS_JS = r"""
     if (!wallet || wallet.armed) return;
     const request = wallet.request;
     wallet.armed = true;
-    wallet.request = (payload) => {
+    // Every answer the wallet still owes, so a test can wait until the requests an event caused are answered.
+    const owed = new Set();
+    faults.owed = () => owed.size;
+    faults.answered = () => Promise.allSettled([...owed]);
+    const owing = (answer) => {
+      owed.add(answer);
+      answer.then(() => owed.delete(answer), () => owed.delete(answer));
+      return answer;
+    };
+    wallet.request = (payload) => owing(answering(payload));
+    const answering = (payload) => {
       const method = payload?.method;
       if (on.walletRejects === "error") return Promise.reject(Object.assign(new Error(`injected fault: the wallet crashed during ${method}`), { code: -32603 }));
       // EIP-1193 style: a plain object, not an Error.
@@ -224,7 +234,7 @@ js.faults.armWallet()
 
 def arm(tab: PyodidePage, *, wallet: dict[str, Any] | None = None) -> PyodidePage:
     """Give the tab the fault switches and watchers (now and after reloads), a mock wallet and the prelude."""
-    inject(tab, FAULTS_JS)
+    tab.inject(FAULTS_JS)
     tab.install_wallet(**(wallet or {}))
     tab.run(PRELUDE)
     return tab

@@ -65,16 +65,9 @@ async def persisted(key="partylayer.session.connected", backend="idb"):
 )
 
 
-def inject(tab: PyodidePage, script: str) -> PyodidePage:
-    """Run a classic script in the tab now, and on every reload before the page's own scripts."""
-    tab.page.add_init_script(script)
-    tab.page.add_script_tag(content=script)
-    return tab
-
-
 def add_wire(tab: PyodidePage) -> PyodidePage:
     """Give the tab `window.wire` (tests/browser/wire.js), now and after every reload."""
-    return inject(tab, WIRE_JS)
+    return tab.inject(WIRE_JS)
 
 
 # Pyodide's PyProxy allocation tracing (what Pyodide's own test suite uses), as a JS

@@ -15,7 +15,6 @@ import json
 import re
 
 from faultkit import PRELUDE, arm, finish, record, size
-from kit import inject
 
 SECRET_1 = "party::s3cr3t-Alpha-91f2"
 SECRET_2 = "party::s3cr3t-Bravo-7c0d"
@@ -170,7 +169,7 @@ failing.destroy()
 def test_no_party_id_and_no_key_byte_at_rest_or_in_the_console_after_a_full_scenario(pyodide_page):
     console = []
     pyodide_page.page.on("console", lambda message: console.append(message.text))
-    tab = inject(arm(pyodide_page, wallet={"party_id": SECRET_1, "connected": True}), KEY_SPY_JS)
+    tab = arm(pyodide_page, wallet={"party_id": SECRET_1, "connected": True}).inject(KEY_SPY_JS)
     state, seen, failed = tab.run(SCENARIO)
     assert seen == ["party:changed", "reconnect:succeeded", "session:expired"]
     assert failed and "the user rejected connect" in failed
