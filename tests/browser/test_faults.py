@@ -183,9 +183,21 @@ peer.addEventListener("message", peer_listener)
 """
 
 
-def test_no_broadcast_channel_runs_the_tab_on_its_own(pyodide_page):
+def with_a_peer(pyodide_page):
+    """An armed tab with a plain BroadcastChannel on the store's channel, so ``heard`` is what other tabs hear."""
     tab = arm(pyodide_page, wallet={"party_id": P1})
     tab.run("import pyodide.ffi as pyodide_ffi\n" + CHANNEL_PEER)
+    return tab
+
+
+def finish_with_a_peer(tab, store, check):
+    """Destroy the store named ``store`` and the peer, then give the verdict as ``finish`` does."""
+    tab.run(f"{store}.destroy()\npeer.removeEventListener('message', peer_listener)\npeer.close()\npeer_listener.destroy()")
+    finish(tab, check, faults=1)
+
+
+def test_no_broadcast_channel_runs_the_tab_on_its_own(pyodide_page):
+    tab = with_a_peer(pyodide_page)
     tab.run("fault('noBroadcastChannel')\nstore = pysession.create_session_store(js.mockWallet, broadcast=True)")
     tab.run("await app(store.connect())")
     tab.page.evaluate(f"mockWallet.setParty({P2!r})")
@@ -199,13 +211,11 @@ def test_no_broadcast_channel_runs_the_tab_on_its_own(pyodide_page):
     tab.run("again = pysession.create_session_store(js.mockWallet, broadcast=True)\nawait app(again.init())")
     tab.page.evaluate(f"mockWallet.setParty({P1!r})")
     tab.wait_for(f"heard == [{{'v': 1, 'kind': 'party', 'partyId': {P1!r}}}]")
-    tab.run("again.destroy()\npeer.removeEventListener('message', peer_listener)\npeer.close()\npeer_listener.destroy()")
-    finish(tab, "fault:broadcast-channel-missing", faults=1)
+    finish_with_a_peer(tab, "again", "fault:broadcast-channel-missing")
 
 
 def test_a_throwing_post_message_is_reported_and_the_next_one_goes_out(pyodide_page):
-    tab = arm(pyodide_page, wallet={"party_id": P1})
-    tab.run("import pyodide.ffi as pyodide_ffi\n" + CHANNEL_PEER)
+    tab = with_a_peer(pyodide_page)
     tab.run("store = await connected_store(broadcast=True)")
     tab.run("fault('postThrows')")
     tab.page.evaluate(f"mockWallet.setParty({P2!r})")
@@ -220,8 +230,7 @@ def test_a_throwing_post_message_is_reported_and_the_next_one_goes_out(pyodide_p
     tab.run("fault('postThrows', False)")
     tab.page.evaluate(f"mockWallet.setNetwork({N2!r})")
     tab.wait_for(f"heard == [{{'v': 1, 'kind': 'network', 'networkId': {N2!r}}}]")
-    tab.run("store.destroy()\npeer.removeEventListener('message', peer_listener)\npeer.close()\npeer_listener.destroy()")
-    finish(tab, "fault:post-message-throws", faults=1)
+    finish_with_a_peer(tab, "store", "fault:post-message-throws")
 
 
 # switch value -> (words in last_error after init, the same after connect, or None: connect succeeds)
@@ -251,6 +260,14 @@ WALLET_FAULTS = {
 }
 
 
+def lifted_and_healed(tab, switch, check):
+    """Once the wallet answers again, init restores the seeded session: nothing was lost to the fault."""
+    state = tab.run(f"fault({switch!r}, False)\nawait app(store.init())\nview(store)")
+    assert (state["status"], state["party"], state["error"]) == ("connected", P1, None)
+    tab.run("store.destroy()")
+    finish(tab, check, faults=1)
+
+
 @pytest.mark.parametrize("name", WALLET_FAULTS)
 def test_a_failing_wallet_request_keeps_the_persisted_session_and_heals(pyodide_page, name):
     """A wallet that cannot answer leaves the disk alone; a connect it resolves is connected, whatever the answer."""
@@ -267,11 +284,7 @@ def test_a_failing_wallet_request_keeps_the_persisted_session_and_heals(pyodide_
     else:
         assert state["status"] == "disconnected" and state["party"] is None
         assert state["error"].startswith(connect_error), state["error"]
-    tab.page.evaluate("(name) => { faults.on[name] = false; }", switch)
-    state = tab.run("await app(store.init())\nview(store)")
-    assert (state["status"], state["party"], state["error"]) == ("connected", P1, None)
-    tab.run("store.destroy()")
-    finish(tab, f"fault:wallet-{name}", faults=1)
+    lifted_and_healed(tab, switch, f"fault:wallet-{name}")
 
 
 def test_a_wallet_that_never_answers_is_bounded_by_the_apps_timeout_and_heals(pyodide_page):
@@ -292,10 +305,7 @@ def test_a_wallet_that_never_answers_is_bounded_by_the_apps_timeout_and_heals(py
     )
     assert outcome == ["disconnected", "disconnected"], "cancelled, the store is not left reconnecting or connecting"
     assert tab.run("await js.faults.readRaw(KEY)") == on_disk
-    state = tab.run("fault('walletHangs', False)\nawait app(store.init())\nview(store)")
-    assert (state["status"], state["party"], state["error"]) == ("connected", P1, None)
-    tab.run("store.destroy()")
-    finish(tab, "fault:wallet-never-answers", faults=1)
+    lifted_and_healed(tab, "walletHangs", "fault:wallet-never-answers")
 
 
 APP_CALLBACKS = """

@@ -156,9 +156,12 @@ def test_a_factory_that_returns_none_gives_a_single_tab(run):
     run(main)
 
 
-def test_a_factory_that_raises_gives_a_single_tab(run):
+@pytest.mark.parametrize("error", [TypeError, RuntimeError])
+def test_a_factory_that_raises_gives_a_single_tab(run, error):
+    """Like the TypeScript broadcast.ts: a failing channel factory degrades to no sync, not to no store."""
+
     def factory(name):
-        raise TypeError("BroadcastChannel blocked by policy")
+        raise error("BroadcastChannel blocked by policy")
 
     async def main():
         store = make_store(broadcast=BroadcastOptions(channel_factory=factory))

@@ -136,11 +136,18 @@ async def test_restore_keeps_the_persisted_deadline():
     assert [e.expired_at for e in events.events] == [EPOCH_MS + TTL]
 
 
+async def queued_during_reauth(ops, queue_size=32):
+    """A session past its deadline whose re-auth hook has not finished, with ``ops`` enqueued behind it."""
+    hook = Hook()
+    storage, store = await expiring_store(hook, queue_size=queue_size)
+    await advance(TTL)
+    queued = [asyncio.ensure_future(store.enqueue(op)) for op in ops]
+    await settle()
+    return hook, storage, store, queued
+
+
 async def test_operations_enqueued_during_reauth_resume_in_order():
     """SCENARIO-7: ops submitted while re-auth runs wait, then run in submission order on the fresh session."""
-    hook = Hook()
-    _, store = await expiring_store(hook)
-    await advance(TTL)
     order = []
 
     def op(n):
@@ -150,8 +157,7 @@ async def test_operations_enqueued_during_reauth_resume_in_order():
 
         return submit
 
-    pending = [asyncio.ensure_future(store.enqueue(op(n))) for n in (1, 2, 3)]
-    await settle()
+    hook, _, _, pending = await queued_during_reauth([op(n) for n in (1, 2, 3)])
     assert order == [] and not any(p.done() for p in pending)
     hook.outcome.set_result(None)
     assert await asyncio.gather(*pending) == ["receipt-1", "receipt-2", "receipt-3"]
@@ -160,16 +166,12 @@ async def test_operations_enqueued_during_reauth_resume_in_order():
 
 async def test_overflowing_the_queue_fails_that_operation_at_once():
     """SCENARIO-7: the op past pending_queue_size is rejected immediately; the queued ones still resume."""
-    hook = Hook()
-    _, store = await expiring_store(hook, queue_size=2)
-    await advance(TTL)
     ran = []
 
     async def submit():
         ran.append(1)
 
-    queued = [asyncio.ensure_future(store.enqueue(submit)) for _ in range(2)]
-    await settle()
+    hook, _, store, queued = await queued_during_reauth([submit, submit], queue_size=2)
     with pytest.raises(pysession.QueueFullError, match=r"^pending queue full \(max 2\)$"):
         await store.enqueue(submit)
     hook.outcome.set_result(None)
@@ -179,16 +181,12 @@ async def test_overflowing_the_queue_fails_that_operation_at_once():
 
 async def test_reauth_failure_fails_queued_operations_with_the_hooks_error_as_cause():
     """SCENARIO-7: a failed re-auth rejects every queued op with ReauthFailedError and ends the session."""
-    hook = Hook()
-    storage, store = await expiring_store(hook)
-    await advance(TTL)
     ran = []
 
     async def submit():
         ran.append(1)
 
-    queued = [asyncio.ensure_future(store.enqueue(submit)) for _ in range(2)]
-    await settle()
+    hook, storage, store, queued = await queued_during_reauth([submit, submit])
     denied = PermissionError("user closed the wallet")
     hook.outcome.set_exception(denied)
     await settle()
@@ -206,15 +204,10 @@ async def test_reauth_failure_fails_queued_operations_with_the_hooks_error_as_ca
 
 
 async def test_queued_operations_do_not_hang_when_the_user_disconnects_during_reauth():
-    hook = Hook()
-    _, store = await expiring_store(hook)
-    await advance(TTL)
-
     async def submit():
         return "sent"
 
-    queued = asyncio.ensure_future(store.enqueue(submit))
-    await settle()
+    _, _, store, (queued,) = await queued_during_reauth([submit])
     await store.disconnect()
     await settle()
     assert isinstance(queued.exception(), pysession.ReauthFailedError)

@@ -295,12 +295,18 @@ async def test_a_failing_follow_up_request_never_fails_the_connect(storage, meth
 # -- a reconnect attempt only asks ----------------------------------------------------
 
 
-async def test_a_backoff_against_a_wallet_that_stays_down_then_comes_back_never_requests_connect(storage):
+async def dropped(storage):
+    """A store connected with POLICY whose wallet has just dropped; the wallet, the store and its events."""
     wallet = MockWallet()
     store = make_store(wallet, storage=storage, reconnect=POLICY)
     events = Recorder(store, *ALL_EVENTS)
     await store.connect()
     wallet.drop()
+    return wallet, store, events
+
+
+async def test_a_backoff_against_a_wallet_that_stays_down_then_comes_back_never_requests_connect(storage):
+    wallet, store, events = await dropped(storage)
     await advance(2_500)  # attempts 1 (at 1 s) and 2 (at 3 s) ... the first fails
     wallet.connected = True  # back, silently: attempt 2 finds it
     await advance(60_000)
@@ -311,11 +317,7 @@ async def test_a_backoff_against_a_wallet_that_stays_down_then_comes_back_never_
 
 
 async def test_a_wallet_that_says_not_connected_fails_the_attempt_and_schedules_the_next(storage):
-    wallet = MockWallet()
-    store = make_store(wallet, storage=storage, reconnect=POLICY)
-    events = Recorder(store, *ALL_EVENTS)
-    await store.connect()
-    wallet.drop()
+    wallet, store, events = await dropped(storage)
     await advance(60_000)
     assert [e.attempt for e in events.of("reconnect:scheduled")] == [1, 2, 3, 4]
     assert events.of("reconnect:gaveup")[0].attempts == 4

@@ -68,13 +68,18 @@ async def test_the_marker_is_restored_too():
     assert storage.get_item(KEY) == "1"
 
 
-async def test_restore_always_asks_the_wallet_and_a_first_visit_to_a_trusting_wallet_restores():
-    """The original's rule: nothing stored, the wallet already trusts the site: connected, and persisted once."""
-    wallet = MockWallet(connected=True)
+async def first_visit(wallet):
+    """restore() with nothing stored: the storage, the statuses the store walked, and the state it ended in."""
     storage = RecordingStorage()
     store = make_store(wallet, storage=storage)
     seen = statuses(store)
-    state = await store.restore()
+    return storage, seen, await store.restore()
+
+
+async def test_restore_always_asks_the_wallet_and_a_first_visit_to_a_trusting_wallet_restores():
+    """The original's rule: nothing stored, the wallet already trusts the site: connected, and persisted once."""
+    wallet = MockWallet(connected=True)
+    storage, seen, state = await first_visit(wallet)
     assert seen == ["reconnecting", "connected"]
     assert state.account.party_id == "party::mock-1" and state.network_id == "canton:da-devnet"
     assert methods(wallet) == ["status", "listAccounts"]
@@ -84,10 +89,7 @@ async def test_restore_always_asks_the_wallet_and_a_first_visit_to_a_trusting_wa
 
 async def test_restore_with_nothing_stored_and_a_disconnected_wallet_asks_and_writes_nothing():
     wallet = MockWallet(connected=False)
-    storage = RecordingStorage()
-    store = make_store(wallet, storage=storage)
-    seen = statuses(store)
-    state = await store.restore()
+    storage, seen, state = await first_visit(wallet)
     assert seen == ["reconnecting", "disconnected"]
     assert state == pysession.SessionState()
     assert methods(wallet) == ["status"]

@@ -248,6 +248,22 @@ AT_SCALE = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
+
+def at_scale(report, check, *strategies):
+    """Check ``check`` on AT_SCALE examples of ``strategies``, then record for the report how many it took."""
+    tried = 0
+
+    @AT_SCALE
+    @given(st.tuples(*strategies))
+    def counted(example):
+        nonlocal tried
+        tried += 1
+        check(*example)
+
+    counted()
+    record(report, inputs=tried)
+
+
 GOOD_BLOB = st.builds(encode_crypto_envelope, st.binary(min_size=12, max_size=12), st.binary(min_size=16, max_size=200))
 
 
@@ -278,20 +294,14 @@ def _mutations(blob: str) -> st.SearchStrategy[str]:
 
 
 def test_every_spoiled_crypto_envelope_reads_as_nothing(run):
-    tried = 0
-
-    @AT_SCALE
-    @given(GOOD_BLOB.flatmap(lambda blob: st.tuples(st.just(blob), _mutations(blob))))
     def check(pair):
-        nonlocal tried
-        tried += 1
         good, spoiled = pair
         assert decode_crypto_envelope(good) is not None
         if spoiled != good:
             assert decode_crypto_envelope(spoiled) is None, spoiled
 
-    check()
-    record("core:crypto-envelopes", inputs=tried)
+    pairs = GOOD_BLOB.flatmap(lambda blob: st.tuples(st.just(blob), _mutations(blob)))
+    at_scale("core:crypto-envelopes", check, pairs)
 
 
 STORED = st.one_of(
@@ -304,14 +314,8 @@ STORED = st.one_of(
 
 def test_a_restore_over_any_stored_text_never_raises_and_always_asks_the_wallet(run):
     """Whatever is stored: restore never raises; a bad entry is removed; a readable one survives a live wallet."""
-    tried = 0
 
-    @AT_SCALE
-    @given(STORED)
     def check(raw):
-        nonlocal tried
-        tried += 1
-
         async def main():
             storage = pysession.MemoryStorage()
             storage.set_item(KEY, raw)
@@ -322,19 +326,11 @@ def test_a_restore_over_any_stored_text_never_raises_and_always_asks_the_wallet(
 
         run(main)
 
-    check()
-    record("core:stored-texts", inputs=tried)
+    at_scale("core:stored-texts", check, STORED)
 
 
 def test_a_tab_message_that_does_not_parse_changes_nothing(run):
-    tried = 0
-
-    @AT_SCALE
-    @given(JSONISH | SYNC_LIKE)
     def check(message):
-        nonlocal tried
-        tried += 1
-
         async def main():
             hub = ChannelHub()
             store = make_store(MockWallet(), broadcast=hub.options)
@@ -349,22 +345,14 @@ def test_a_tab_message_that_does_not_parse_changes_nothing(run):
 
         run(main)
 
-    check()
-    record("core:tab-messages", inputs=tried)
+    at_scale("core:tab-messages", check, JSONISH | SYNC_LIKE)
 
 
 WALLET_METHODS = ["status", "listAccounts", "getActiveNetwork", "connect"]
 
 
 def test_any_wallet_answer_is_contained_and_an_unreadable_status_keeps_the_session(run):
-    tried = 0
-
-    @AT_SCALE
-    @given(st.sampled_from(WALLET_METHODS), st.sampled_from(["connect", "restore"]), JSONISH)
     def check(method, action, answer):
-        nonlocal tried
-        tried += 1
-
         async def main():
             storage = pysession.MemoryStorage()
             storage.set_item(KEY, "1")
@@ -383,19 +371,13 @@ def test_any_wallet_answer_is_contained_and_an_unreadable_status_keeps_the_sessi
 
         run(main)
 
-    check()
-    record("core:wallet-answers", inputs=tried)
+    at_scale(
+        "core:wallet-answers", check, st.sampled_from(WALLET_METHODS), st.sampled_from(["connect", "restore"]), JSONISH
+    )
 
 
 def test_any_wallet_event_is_contained_and_a_malformed_one_changes_nothing_else(run):
-    tried = 0
-
-    @AT_SCALE
-    @given(st.sampled_from(["statusChanged", "accountsChanged", "chainChanged"]), JSONISH | GOOD_PAYLOADS["accountsChanged"])
     def check(event, payload):
-        nonlocal tried
-        tried += 1
-
         async def main():
             wallet = MockWallet()
             store = make_store(wallet)
@@ -413,8 +395,12 @@ def test_any_wallet_event_is_contained_and_a_malformed_one_changes_nothing_else(
 
         run(main)
 
-    check()
-    record("core:wallet-events", inputs=tried)
+    at_scale(
+        "core:wallet-events",
+        check,
+        st.sampled_from(["statusChanged", "accountsChanged", "chainChanged"]),
+        JSONISH | GOOD_PAYLOADS["accountsChanged"],
+    )
 
 
 @pytest.mark.parametrize("padding", ["=", "=="])

@@ -205,19 +205,6 @@ async def test_a_factory_that_returns_none_gives_an_inactive_channel():
     await store.disconnect()
 
 
-def test_a_factory_that_raises_gives_single_tab_behaviour(run):
-    """Like the TypeScript broadcast.ts: a failing channel factory degrades to no sync, not to no store."""
-
-    def factory(name):
-        raise RuntimeError("BroadcastChannel blocked by policy")
-
-    async def main():
-        store = make_store(broadcast=BroadcastOptions(channel_factory=factory))
-        assert (await store.connect()).status == "connected"
-
-    run(main)
-
-
 def test_broadcast_of_the_wrong_type_is_refused():
     with pytest.raises(TypeError, match="broadcast"):
         make_store(broadcast="yes")
