@@ -26,6 +26,7 @@ def test_the_benchmark_runs_and_reports_every_figure(tmp_path):
         "connect() until the envelope is persisted",
         "init() until a persisted session is restored",
         "disconnect in tab A until the other tabs report disconnected, 2 tabs",
+        "the sender's own disconnect()",
         "party switches in a burst",
         "provider events that change no party",
         "import pysession + create store + init(), nothing persisted",
