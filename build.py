@@ -22,6 +22,7 @@ from pysession.testing._wheel import PAGE_BUNDLE, write_page_bundle
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 DIST = ROOT / "dist"
+PYODIDE = ROOT / "node_modules" / "pyodide"
 
 
 def log(message: str) -> None:
@@ -80,11 +81,12 @@ def ensure_chromium() -> str:
 def build_wheel() -> Path:
     """dist/pysession-*.whl and the page bundle dist/pysession.zip, the bundle's size against its budget."""
     ensure_venv()
+    ensure_node_modules()
     DIST.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=DIST) as scratch:
         run(venv_python(), "-m", "hatchling", "build", "-t", "wheel", "-d", scratch)
         built = next(Path(scratch).glob("pysession-*-py3-none-any.whl"))
-        bundle = write_page_bundle(built, Path(scratch) / PAGE_BUNDLE)
+        bundle = write_page_bundle(built, Path(scratch) / PAGE_BUNDLE, PYODIDE)
         # Replaced in place, never deleted first: a running test server keeps serving a whole file.
         os.replace(bundle, DIST / PAGE_BUNDLE)
         wheel = DIST / built.name
@@ -102,8 +104,6 @@ def browser_env(wheel: Path) -> dict[str, str]:
 
 
 def prepare_browser() -> dict[str, str]:
-    ensure_venv()
-    ensure_node_modules()
     return browser_env(build_wheel())
 
 
@@ -113,7 +113,6 @@ def cmd_wheel(_: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     """The demo (index.html) and the plain Pyodide app, served from the checkout on 127.0.0.1 only."""
-    ensure_node_modules()
     build_wheel()
     try:
         server = StaticServer(ROOT, port=args.port)

@@ -32,6 +32,8 @@ class PersistedSessionSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class SessionDiff:
+    """One field where the persisted session and the live wallet disagree."""
+
     field: str
     persisted: str | None
     live: str | None
@@ -39,6 +41,8 @@ class SessionDiff:
 
 @dataclass(frozen=True, slots=True)
 class ReconcileResult:
+    """Whether a persisted session still matches the live wallet, and where not."""
+
     matches: bool
     diffs: tuple[SessionDiff, ...]
 

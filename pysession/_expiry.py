@@ -24,6 +24,8 @@ class ReauthContext:
 
 @dataclass(frozen=True, slots=True)
 class ExpiryOptions:
+    """The session's lifetime, the hook that re-authenticates it, and how many operations wait meanwhile."""
+
     ttl_ms: float | None = None
     on_reauth_required: Callable[[ReauthContext], Any] | None = None
     pending_queue_size: int = 32

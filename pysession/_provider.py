@@ -6,8 +6,7 @@ Provider data is untrusted: each reader returns clean Python values or raises
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from ._account import check_id
 
@@ -25,8 +24,9 @@ class Provider(Protocol):
     def emit(self, event: str, *args: Any) -> bool: ...
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderStatus:
+class ProviderStatus(NamedTuple):
+    """The wallet's ``status``, as read at the edge."""
+
     connected: bool
     network_id: str | None
 

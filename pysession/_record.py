@@ -9,7 +9,6 @@ events replayed write nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ._envelope import PersistedSessionSnapshot, decode_session_envelope, encode_session_envelope, is_expired
 from ._errors import reported
@@ -21,13 +20,14 @@ from ._writer import LatestWinsWriter, Report
 MARKER = "1"
 
 
-@dataclass(slots=True)
 class Session:
     """One connected session: its times, and the party and network it was last written with."""
 
-    connected_at: int
-    expires_at: int | None
-    written: tuple[str, str | None] | None = None
+    __slots__ = ("connected_at", "expires_at", "written")
+
+    def __init__(self, connected_at: int, expires_at: int | None) -> None:
+        self.connected_at, self.expires_at = connected_at, expires_at
+        self.written: tuple[str, str | None] | None = None
 
 
 class SessionRecord:

@@ -15,6 +15,8 @@ Status = Literal["disconnected", "connecting", "connected", "reconnecting"]
 
 @dataclass(frozen=True, slots=True)
 class SessionState:
+    """What the store knows now: one immutable snapshot per change."""
+
     status: Status = "disconnected"
     account: Account | None = None
     accounts: tuple[Account, ...] = ()

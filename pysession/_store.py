@@ -220,9 +220,20 @@ class SessionStore:
     # -- runs ----------------------------------------------------------------
 
     async def _restore(self, generation: int) -> None:
-        """The stored entry is read while the wallet is asked: neither waits for the other."""
-        reading, asking = self._record.read(), self._wallet.live()
-        (stored, has_entry), live = await asyncio.gather(reading, asking, return_exceptions=True)
+        """The stored entry is read while the wallet is asked: neither waits for the other.
+
+        Only the read gets a task of its own (a task costs a browser task under Pyodide);
+        it never raises, and it is cancelled with this run.
+        """
+        reading = current_loop().create_task(self._record.read())
+        try:
+            live: Any = await self._wallet.live()
+        except Exception as exc:
+            live = exc
+        except BaseException:
+            reading.cancel()
+            raise
+        stored, has_entry = await reading
         if not self._is_current(generation):
             return
         if isinstance(live, Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from ._account import check_id
 
@@ -22,8 +22,9 @@ def channel_name(origin: str, storage_key: str) -> str:
     return f"partylayer.session.sync::{origin}::{storage_key}"
 
 
-@dataclass(frozen=True, slots=True)
-class SyncMessage:
+class SyncMessage(NamedTuple):
+    """What one tab tells the others: a disconnect, or the party or network it switched to."""
+
     kind: Literal["disconnect", "party", "network"]
     value: str | None = None
 

@@ -21,9 +21,8 @@ Report = Callable[[str, Exception], None]
 class LatestWinsWriter:
     """Serialised writes of one key; ``None`` removes the entry.
 
-    A synchronous storage is written at once. With an async one, ``put`` drains in
-    a task, while ``write`` drains in its caller (a task hop costs a browser task
-    under Pyodide).
+    A synchronous storage is written at once; an async one drains in a task of
+    its own, so a caller that is cancelled never cancels a write under way.
     """
 
     def __init__(self, storage: SessionStorage, key: str, report: Report) -> None:
@@ -31,8 +30,8 @@ class LatestWinsWriter:
         self._key = key
         self._report = report
         self._queued: tuple[str | None] | None = None
-        self._busy: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._waiters: list[asyncio.Future[None]] = []
         self._closed = False
         self._on_idle: Callable[[], None] | None = None
 
@@ -41,34 +40,29 @@ class LatestWinsWriter:
         if self._closed:
             return
         self._queued = (value,)
-        if self._busy is None and (pending := self._write_queued()) is not None:
-            self._busy = current_loop().create_future()
+        if self._task is None and (pending := self._write_queued()) is not None:
             self._task = current_loop().create_task(self._drain(pending))
-
-    async def write(self, value: str | None) -> None:
-        """``put(value)`` and wait until it is stored."""
-        if self._closed:
-            return
-        self._queued = (value,)
-        if self._busy is None and (pending := self._write_queued()) is not None:
-            self._busy = current_loop().create_future()
-            await self._drain(pending)
-        await self.flush()
 
     @property
     def busy(self) -> bool:
         """A write of this writer is under way (or queued behind one)."""
-        return self._busy is not None
+        return self._task is not None
 
     async def flush(self) -> None:
-        """Wait for the writes asked for so far."""
-        while (busy := self._busy) is not None:
-            await asyncio.shield(busy)
+        """Wait for the writes asked for so far.
+
+        Each caller waits on a future of its own, so a cancelled one cancels no
+        write and no other caller, and the drain's end wakes it in one step.
+        """
+        while self._task is not None:
+            waiter = current_loop().create_future()
+            self._waiters.append(waiter)
+            await waiter
 
     def close(self, then: Callable[[], None]) -> None:
         """Accept nothing new; let what is asked for land, then call ``then`` (at once when idle)."""
         self._closed = True
-        if self._busy is None:
+        if self._task is None:
             then()
         else:
             self._on_idle = then
@@ -98,9 +92,10 @@ class LatestWinsWriter:
                     self._report("persisting the session failed", exc)
                 pending = self._write_queued()
         finally:
-            busy, self._busy, self._task = self._busy, None, None
-            if busy is not None and not busy.done():
-                busy.set_result(None)
+            waiters, self._waiters, self._task = self._waiters, [], None
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
             if self._on_idle is not None:
                 on_idle, self._on_idle = self._on_idle, None
                 on_idle()

@@ -12,6 +12,8 @@ from typing import Literal, get_args
 
 @dataclass(frozen=True, slots=True)
 class ReconnectScheduled:
+    """An outage: attempt ``attempt`` will ask the wallet in ``delay_ms``."""
+
     attempt: int
     delay_ms: int
     type: Literal["reconnect:scheduled"] = field(default="reconnect:scheduled", init=False)
@@ -19,18 +21,24 @@ class ReconnectScheduled:
 
 @dataclass(frozen=True, slots=True)
 class ReconnectAttempt:
+    """Attempt ``attempt`` is asking the wallet now."""
+
     attempt: int
     type: Literal["reconnect:attempt"] = field(default="reconnect:attempt", init=False)
 
 
 @dataclass(frozen=True, slots=True)
 class ReconnectSucceeded:
+    """Attempt ``attempt`` found the wallet connected: the session is back."""
+
     attempt: int
     type: Literal["reconnect:succeeded"] = field(default="reconnect:succeeded", init=False)
 
 
 @dataclass(frozen=True, slots=True)
 class ReconnectGaveUp:
+    """Every attempt failed; ``last_error`` is why the last one did."""
+
     attempts: int
     last_error: BaseException | None
     type: Literal["reconnect:gaveup"] = field(default="reconnect:gaveup", init=False)
@@ -38,12 +46,16 @@ class ReconnectGaveUp:
 
 @dataclass(frozen=True, slots=True)
 class SessionExpired:
+    """The session reached its expiry at ``expired_at`` (ms since the epoch)."""
+
     expired_at: int
     type: Literal["session:expired"] = field(default="session:expired", init=False)
 
 
 @dataclass(frozen=True, slots=True)
 class PartyChanged:
+    """The active party switched, here or in another tab."""
+
     previous: str | None
     current: str | None
     type: Literal["party:changed"] = field(default="party:changed", init=False)
@@ -51,6 +63,8 @@ class PartyChanged:
 
 @dataclass(frozen=True, slots=True)
 class NetworkChanged:
+    """The active network switched, here or in another tab."""
+
     previous: str | None
     current: str | None
     type: Literal["network:changed"] = field(default="network:changed", init=False)

@@ -7,9 +7,10 @@ Python needs only METADATA, WHEEL and a RECORD of sha256 digests.
 
 from __future__ import annotations
 
-import ast
 import base64
 import hashlib
+import subprocess
+import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -21,6 +22,7 @@ PAGE_BUNDLE = f"{NAME}.zip"
 WHEEL_NAME = rf"{NAME}-[^-/]+-py3-none-any\.whl"
 # The pytest kit runs on the test host; of it, pages need only MockWallet.
 IN_PAGES = ("pysession/testing/__init__.py", "pysession/testing/_mock_wallet.py")
+BYTECODE_COMPILER = Path(__file__).resolve().parent / "_bytecode.mjs"
 
 
 def _record_line(path: str, data: bytes) -> str:
@@ -59,30 +61,23 @@ def build_wheel(directory: Path) -> Path:
     return wheel
 
 
-def write_page_bundle(wheel: Path, bundle: Path) -> Path:
+def write_page_bundle(wheel: Path, bundle: Path, pyodide_dir: Path) -> Path:
     """pysession.zip: what a page loads (PyScript unpacks it onto the Python path).
 
     The wheel minus its metadata and the pytest kit, which runs on the test host
-    and never in a page; each module without its docstrings and comments, which a
-    page downloads and compiles but never reads (a traceback names the bundle's own lines).
+    and never in a page; each module as bytecode made by the Pyodide in
+    pyodide_dir (node runs it), so a page imports without compiling. A traceback
+    names the source's own file and line.
     """
-    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
-        for item in source.infolist():
-            name = item.filename
-            if name.startswith(f"{NAME}/") and (not name.startswith(f"{NAME}/testing/") or name in IN_PAGES):
-                data = source.read(item)
-                data = lean(data) if name.endswith(".py") else data
-                out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        with zipfile.ZipFile(wheel) as source:
+            for name in source.namelist():
+                if name.startswith(f"{NAME}/") and (not name.startswith(f"{NAME}/testing/") or name in IN_PAGES):
+                    source.extract(name, folder)
+        subprocess.run(["node", str(BYTECODE_COMPILER), str(pyodide_dir.resolve()), str(folder)], check=True)
+        with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    out.write(path, path.relative_to(folder).as_posix())
     return bundle
-
-
-def lean(source: bytes) -> bytes:
-    """The same module without docstrings and comments."""
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            first = node.body[0] if node.body else None
-            docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            if docstring and isinstance(first.value.value, str):
-                node.body = node.body[1:] or [ast.Pass()]
-    return (ast.unparse(tree) + "\n").encode()

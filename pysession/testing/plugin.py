@@ -94,7 +94,7 @@ def start_server(root: Path, pyodide_dir: Path, wheels: list[Path], scratch: Pat
     }
     server = StaticServer(root, mounts=mounts, upload_dir=uploads)
     wheel = wheel_dir / wheel_under_test(wheels).name
-    server.answer_name(re.escape(PAGE_BUNDLE), write_page_bundle(wheel, scratch / PAGE_BUNDLE))
+    server.answer_name(re.escape(PAGE_BUNDLE), write_page_bundle(wheel, scratch / PAGE_BUNDLE, pyodide_dir))
     server.answer_name(WHEEL_NAME, wheel)
     return server
 

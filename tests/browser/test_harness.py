@@ -8,6 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from pysession.testing._server import CHROMIUM_ARGS
 from pysession.testing.plugin import PyodidePage, PythonError
 
 pytest_plugins = ["pytester"]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Python run in the page: listeners recorded per event, each a create_proxy the
 # test destroys at the end.
@@ -124,12 +126,40 @@ def test_server_answers_pysession_by_name_wherever_a_page_asks_and_an_empty_favi
     kind, bundle = get("/dist/pysession.zip")
     files = zipfile.ZipFile(io.BytesIO(bundle)).namelist()
     assert kind == "application/zip"
-    assert "pysession/__init__.py" in files and "pysession/testing/_mock_wallet.py" in files
-    assert not [name for name in files if name.startswith("pysession/testing/_page") or ".dist-info/" in name]
+    assert "pysession/__init__.pyc" in files and "pysession/testing/_mock_wallet.pyc" in files
+    assert not [name for name in files if name.startswith("pysession/testing/_page") or not name.endswith(".pyc")]
     assert get("/vendor/lib/pysession-9.9.9-py3-none-any.whl") == ("application/zip", pysession_wheels[0].read_bytes())
     assert get("/favicon.ico") == ("image/x-icon", b"")
     with pytest.raises(urllib.error.HTTPError, match="404"):
         get("/dist/not-pysession.zip")
+
+
+def test_a_page_imports_the_bundle_as_bytecode_and_its_tracebacks_name_the_source_lines(context, pysession_server):
+    # bench.html boots Pyodide and unpacks a bundle onto the Python path, as PyScript's "files" does.
+    page = context.new_page()
+    page.goto(f"{pysession_server.url}/bench/bench.html?bundle=/dist/pysession.zip")
+    page.evaluate("window.benchReady")
+    origin, frames = page.evaluate(
+        """() => pyodide.runPython(`
+import traceback, pysession
+try:
+    pysession.RetryPolicy(base_delay_ms=-1)
+except ValueError as error:
+    frames = [[frame.filename, frame.lineno] for frame in traceback.extract_tb(error.__traceback__)[-2:]]
+[pysession.__spec__.origin, frames]
+`).toJs()"""
+    )
+    page.close()
+    source = (ROOT / "pysession" / "_retry.py").read_text().splitlines()
+
+    def line_of(text: str) -> int:
+        return next(number for number, line in enumerate(source, 1) if text in line)
+
+    assert origin.endswith("pysession/__init__.pyc")
+    assert frames == [
+        ["pysession/_retry.py", line_of('_require(self.base_delay_ms >= 0, "base_delay_ms must be >= 0")')],
+        ["pysession/_retry.py", line_of("raise ValueError(message)")],
+    ]
 
 
 def test_pyodide_loads_offline_and_imports_the_served_wheel(pyodide_page, pysession_server):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -265,6 +266,21 @@ async def test_a_burst_of_party_switches_is_written_latest_wins():
     assert 1 <= len(storage.writes) <= 2
     assert json.loads(storage.writes[-1][1])["account"]["partyId"] == "party::999"
     assert json.loads(storage.items[KEY])["account"]["partyId"] == "party::999"
+
+
+async def test_a_caller_cancelled_while_the_session_is_written_cancels_neither_the_write_nor_another_caller():
+    """A connect() timed out by its caller mid-write: the session still lands, and a second connect() still returns."""
+    storage = AsyncStorage(delay_ms=50)
+    store = make_store(MockWallet(), storage=storage)
+    first = asyncio.ensure_future(store.connect())
+    await advance(10)
+    second = asyncio.ensure_future(store.connect())
+    await advance(1)
+    first.cancel()
+    await advance(200)
+    assert first.cancelled()
+    assert second.done() and second.result().status == "connected"
+    assert json.loads(storage.items[KEY])["account"]["partyId"] == "party::mock-1"
 
 
 def test_memory_storage_and_its_typescript_name():
