@@ -77,7 +77,9 @@ def write_page_bundle(wheel: Path, bundle: Path, pyodide_dir: Path) -> Path:
                     source.extract(name, folder)
         subprocess.run(["node", str(BYTECODE_COMPILER), str(pyodide_dir.resolve()), str(folder)], check=True)
         with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    out.write(path, path.relative_to(folder).as_posix())
+            for path in sorted(folder.rglob("*.pyc")):
+                # A fixed date, as in the wheel: the same sources make the same bundle.
+                item = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time=(2020, 2, 2, 0, 0, 0))
+                item.external_attr = 0o644 << 16
+                out.writestr(item, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return bundle
