@@ -53,8 +53,17 @@ def js_api(name: str, what: str | None = None) -> JsProxy:
     return value
 
 
+_PROXY_TYPES: dict[type, bool] = {}
+
+
 def is_js_proxy(value: object) -> bool:
-    return isinstance(value, JsProxy)
+    """Whether value is a JS value, by its type: Pyodide's ``isinstance(value, JsProxy)``
+    runs a Python ``__instancecheck__`` (tens of µs), and each event crosses here."""
+    kind = type(value)
+    known = _PROXY_TYPES.get(kind)
+    if known is None:
+        known = _PROXY_TYPES[kind] = isinstance(value, JsProxy)
+    return known
 
 
 def is_js_null(value: object) -> bool:
