@@ -75,7 +75,11 @@ def write_page_bundle(wheel: Path, bundle: Path, pyodide_dir: Path) -> Path:
             for name in source.namelist():
                 if name.startswith(f"{NAME}/") and (not name.startswith(f"{NAME}/testing/") or name in IN_PAGES):
                     source.extract(name, folder)
-        subprocess.run(["node", str(BYTECODE_COMPILER), str(pyodide_dir.resolve()), str(folder)], check=True)
+        try:
+            subprocess.run(["node", str(BYTECODE_COMPILER), str(pyodide_dir.resolve()), str(folder)], check=True)
+        except FileNotFoundError:
+            needs = f"the page bundle is compiled by node (with the Pyodide in {pyodide_dir})"
+            raise RuntimeError(f"{needs}: no node on PATH") from None
         with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
             for path in sorted(folder.rglob("*.pyc")):
                 # A fixed date, as in the wheel: the same sources make the same bundle.
