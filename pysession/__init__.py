@@ -22,6 +22,7 @@ from ._envelope import (
 )
 from ._errors import (
     BrowserUnavailableError,
+    NotConnectedError,
     QueueFullError,
     ReauthFailedError,
     SessionError,
@@ -46,6 +47,7 @@ __all__ = [
     "ExpiryOptions",
     "InvalidationEvent",
     "MemoryStorage",
+    "NotConnectedError",
     "PersistedSessionSnapshot",
     "Provider",
     "QueueFullError",

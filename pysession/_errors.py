@@ -2,7 +2,8 @@
 
     SessionError
     ├── WalletError              a wallet request failed: the wallet's message, ``code`` and ``data``
-    │   └── UserRejectedError    code 4001: the user said no
+    │   ├── UserRejectedError    code 4001: the user said no
+    │   └── NotConnectedError    ``connect`` answered without connecting (say, the user must sign in first)
     ├── QueueFullError           enqueue() while the pending queue is full
     ├── ReauthFailedError        a queued operation dropped because re-auth failed
     ├── SessionExpiredError      the session's TTL ran out and no re-auth hook is set
@@ -16,6 +17,7 @@ its ``__cause__``; a failed wallet request as a ``WalletError``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +26,9 @@ USER_REJECTED = 4001
 """EIP-1193's "user rejected the request", the code CIP-0103 wallets answer a declined prompt with."""
 
 _MESSAGE_LIMIT = 1000
+
+_RPC_ERROR = re.compile(r"RPC error: (-?\d{1,15}) - (.*)", re.S)
+"""What the reference dApp SDK rejects with: ``new Error(`RPC error: ${code} - ${message}`)``, no ``code``."""
 
 
 class SessionError(Exception):
@@ -69,20 +74,44 @@ class WalletError(SessionError):
     def from_failure(cls, method: str, error: BaseException) -> WalletError:
         """The ``WalletError`` for a request that raised ``error``: a ``UserRejectedError`` for code 4001.
 
-        Reads ``code`` and ``data`` attributes where the error has them; a code that is
-        not a whole number reads as None. Never raises; a ``WalletError`` is kept as is.
+        Reads ``code`` and ``data`` attributes where the error has them (a code that is
+        not a whole number is ignored), else the code in an ``RPC error: <code> - <text>``
+        message, whose text is then the message. Never raises; a ``WalletError`` is kept as is.
         """
         if isinstance(error, WalletError):
             return error
-        code = _numeric_code(_attribute(error, "code"))
+        code, message = numeric_code(_attribute(error, "code")), _message(error)
+        if code is None and (quoted := _RPC_ERROR.search(message)):
+            code, message = int(quoted[1]), quoted[2].strip() or message
         kind = UserRejectedError if code == USER_REJECTED else WalletError
-        wrapped = kind(method, _message(error), code=code, data=_attribute(error, "data"))
+        wrapped = kind(method, message, code=code, data=_attribute(error, "data"))
         wrapped.__cause__ = error
         return wrapped
 
 
 class UserRejectedError(WalletError):
     """The user declined the wallet's prompt (code 4001): usually nothing to report, or "you cancelled"."""
+
+
+class NotConnectedError(WalletError):
+    """``connect`` resolved with ``isConnected: false``: the wallet answered, but did not connect.
+
+    The reference wallet gateway answers so for a user who has not signed in:
+    ``user_url`` is where to sign in, ``reason`` what the wallet said (its
+    ``reason``, else its ``networkReason``); ``data`` is the whole answer.
+    """
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        self.user_url = _text(answer.get("userUrl"))
+        self.reason = _text(answer.get("reason")) or _text(answer.get("networkReason"))
+        said = [f"the wallet is not connected ({self.reason})" if self.reason else "the wallet is not connected"]
+        if self.user_url:
+            said.append(f"sign in at {self.user_url}")
+        super().__init__("connect", "; ".join(said), data=answer)
+
+
+def _text(value: Any) -> str | None:
+    return value[:_MESSAGE_LIMIT] if isinstance(value, str) and value else None
 
 
 def _attribute(error: BaseException, name: str) -> Any:
@@ -92,7 +121,8 @@ def _attribute(error: BaseException, name: str) -> Any:
         return None
 
 
-def _numeric_code(value: Any) -> int | None:
+def numeric_code(value: Any) -> int | None:
+    """A wallet's error code: a whole number (a JS number arrives as a float), else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from ._account import check_id
+from ._errors import NotConnectedError
 
 
 @runtime_checkable
@@ -51,9 +52,13 @@ def read_network(payload: Any) -> str:
     return check_id(payload, "networkId")
 
 
-def connect_refused(answer: Any) -> bool:
-    """A ``connect`` answer that says, rather than raises, that the wallet stayed disconnected."""
-    if not isinstance(answer, dict):
-        return False
-    connection = answer.get("connection", answer)
-    return isinstance(connection, dict) and connection.get("isConnected") is False
+def connect_refused(answer: Any) -> NotConnectedError | None:
+    """A ``connect`` answer saying, rather than raising, that the wallet stayed disconnected: its error.
+
+    Only a top-level ``isConnected`` that is the boolean ``false`` says so (the
+    reference wallet gateway's answer for a user who has not signed in); any other
+    answer keeps the original's rule, connected once the request resolves.
+    """
+    if isinstance(answer, dict) and answer.get("isConnected") is False:
+        return NotConnectedError(answer)
+    return None

@@ -25,12 +25,12 @@ import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from ._account import Account, accounts_from_wire, active_account
+from ._account import Account, active_account
 from ._announcer import Announcer
 from ._errors import ReauthFailedError, SessionError, SessionExpiredError, reported
 from ._expiry import ExpiryOptions, ExpiryTimer, ReauthContext, ReauthGate
 from ._listeners import guarded, logger, release
-from ._provider import ProviderStatus
+from ._provider import ProviderStatus, connect_refused
 from ._record import Session, SessionRecord
 from ._retry import Backoff, RetryPolicy
 from ._state import SessionState, StateCell
@@ -99,8 +99,16 @@ class SessionStore:
         self._restoring: asyncio.Future[None] | None = None
         self._destroyed = False
         guard = functools.partial(guarded, report=self._report, stopped=lambda: self._destroyed)
-        events = {"statusChanged": self._status_changed, "accountsChanged": self._accounts_changed}
-        self._wallet.listen(events | {"chainChanged": self._chain_changed}, guard)
+        self._listing = False
+        self._wallet.listen(
+            {
+                "statusChanged": self._status_changed,
+                "connected": self._status_changed,
+                "accountsChanged": self._accounts_changed,
+                "chainChanged": self._chain_changed,
+            },
+            guard,
+        )
         self._announcer.hear_tabs(guard(self._tab_message))
 
     # -- the store -----------------------------------------------------------
@@ -137,11 +145,16 @@ class SessionStore:
         if self._destroyed:
             return self._cell.get()
         generation = self._begin()
+        was_on = self._cell.get().status in ("connected", "reconnecting")
         self._cell.set(status="connecting", last_error=None)
         self._runs += 1
         try:
-            await self._wallet.request("connect", params)
+            refused = connect_refused(await self._wallet.request("connect", params))
             if not self._is_current(generation):
+                return self._cell.get()
+            if refused is not None:
+                self._end(refused, forget=was_on)
+                await self._record.flush()
                 return self._cell.get()
             state = self._cell.get()
             asked = self._wallet.session(accounts=state.account is None, status=None, network_id=state.network_id)
@@ -357,7 +370,8 @@ class SessionStore:
             self._enter_connected(network_id=network_id)
         if state.network_id is not None and network_id != state.network_id:
             self._switched(NetworkChanged(state.network_id, network_id), local=True)
-        if self._cell.get().account is None and not self._runs:
+        if self._cell.get().account is None and not self._runs and not self._listing:
+            self._listing = True
             self._tasks.spawn(self._list_accounts(self._generation))
 
     def _wallet_disconnected(self, status: str) -> None:
@@ -369,13 +383,24 @@ class SessionStore:
             self._start_backoff()
 
     async def _list_accounts(self, generation: int) -> None:
-        """A wallet said "connected" and announced no account (by now): one ``listAccounts``, so a party shows."""
-        if self._cell.get().account is not None:
+        """A wallet said "connected" and announced no account (the gateway never does on sign-in): ask once.
+
+        One ``listAccounts`` however many events said so (``statusChanged`` and
+        ``connected`` come in pairs), and ``getActiveNetwork`` when no network is known.
+        """
+        try:
+            accounts, network_id = await self._wallet.session(
+                accounts=True, status=None, network_id=self._cell.get().network_id
+            )
+        finally:
+            self._listing = False
+        if not self._is_current(generation):
             return
-        accounts = await self._wallet.ask("listAccounts", accounts_from_wire)
-        if accounts and self._is_current(generation) and self._cell.get().account is None:
+        if accounts and self._cell.get().account is None:
             self._apply_accounts(accounts, local=True)
-            self._persist()
+        if self._cell.get().network_id is None:
+            self._cell.set(network_id=network_id)
+        self._persist()
 
     def _accounts_changed(self, accounts: tuple[Account, ...]) -> None:
         if self._cell.get().status == "disconnected":

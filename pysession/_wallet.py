@@ -72,8 +72,16 @@ class Wallet:
         return listed, network_id
 
     def listen(self, handlers: dict[str, Callable[[Any], None]], guard: Callable[..., Callable[..., None]]) -> None:
-        """Listen to ``statusChanged``, ``accountsChanged`` and ``chainChanged``; a malformed payload is reported."""
-        readers = {"statusChanged": read_status, "accountsChanged": accounts_from_wire, "chainChanged": read_network}
+        """Listen to the wallet's events, each payload read first; a malformed one is reported, not applied.
+
+        ``connected`` is the reference dApp SDK's async provider's twin of ``statusChanged``.
+        """
+        readers = {
+            "statusChanged": read_status,
+            "connected": read_status,
+            "accountsChanged": accounts_from_wire,
+            "chainChanged": read_network,
+        }
         for event, apply in handlers.items():
             listener = guard(functools.partial(self._read_event, event, readers[event], apply))
             self._listeners[event] = listener

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._errors import numeric_code
 from ._ffi import JsProxy, create_proxy, is_js_null, is_js_proxy, js
 from .jsvalues import to_js_object, to_py
 
@@ -18,8 +19,10 @@ _MESSAGE_LIMIT = 1000
 class WalletRejection(Exception):
     """What a JS wallet rejected a request with, read at the edge: its message, ``code`` and ``data``.
 
-    The fields of a JS ``Error`` or a plain ``{code, message, data}`` object; None
-    where there are none (a wallet that rejects with a string or a number).
+    The fields of a JS ``Error``, a plain ``{code, message, data}`` object or a
+    JSON-RPC body ``{error: {code, message, data}}``; None where there are none (a
+    wallet that rejects with a string or a number). ``WalletError.from_failure``
+    reads a code from the SDK's ``RPC error: <code> - <message>`` text.
     """
 
     def __init__(self, message: str, code: Any = None, data: Any = None) -> None:
@@ -39,6 +42,13 @@ def read_rejection(reason: Any) -> WalletRejection:
     try:
         name, message, code = (getattr(reason, field, None) for field in ("name", "message", "code"))
         code, data = to_py(code), to_py(getattr(reason, "data", None))
+        body = getattr(reason, "error", None)
+        body_code = to_py(getattr(body, "code", None)) if is_js_proxy(body) else None
+        if numeric_code(code) is None and numeric_code(body_code) is not None:
+            # A JSON-RPC error body, {error: {code, message, data}}: the code and words are the inner ones.
+            code, data = body_code, to_py(getattr(body, "data", None))
+            inner = getattr(body, "message", None)
+            message = inner if isinstance(inner, str) and inner else message
         if not (isinstance(message, str) and message):
             message = f"the wallet rejected the request with {to_py(reason)!r}"
         elif isinstance(name, str) and name not in ("", "Error") and code is None:

@@ -1,5 +1,5 @@
 """Testing helpers: ``MockWallet`` for CPython tests; the pytest plugin for browser suites."""
 
-from ._mock_wallet import SCENARIOS, MockWallet, ProviderRpcError, mock_account
+from ._mock_wallet import SCENARIOS, SIGN_IN_URL, MockWallet, ProviderRpcError, mock_account
 
-__all__ = ["MockWallet", "ProviderRpcError", "SCENARIOS", "mock_account"]
+__all__ = ["MockWallet", "ProviderRpcError", "SCENARIOS", "SIGN_IN_URL", "mock_account"]

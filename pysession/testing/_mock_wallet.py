@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
+
+Flavor = Literal["original", "splice"]
+"""Whose answers the mock gives: the original's testing kit, or the reference wallet gateway's (splice)."""
+
+SIGN_IN_URL = "https://wallet.example/sign-in"
+"""Where the splice flavour's signed-out answers send the user."""
 
 SCENARIOS: dict[str, tuple[int, str]] = {
     "userRejected": (4001, "User rejected the request"),
@@ -41,18 +47,22 @@ def scenario_error(scenario: Scenario) -> ProviderRpcError:
     raise ValueError(f"a wallet scenario is a name or {{'code': int, 'message': str}}, not {scenario!r}")
 
 
-def mock_account(party_id: str, network_id: str, *, primary: bool = True) -> dict[str, Any]:
-    """A CIP-0103 account in its wire shape."""
-    return {
+def mock_account(
+    party_id: str, network_id: str, *, primary: bool = True, flavor: Flavor = "original"
+) -> dict[str, Any]:
+    """A CIP-0103 account in its wire shape; the gateway's has its own status and keys."""
+    splice = flavor == "splice"
+    account = {
         "primary": primary,
         "partyId": party_id,
-        "status": "allocated",
+        "status": "initialized" if splice else "allocated",
         "hint": party_id.split("::", 1)[0],
         "publicKey": "",
         "namespace": party_id.split("::", 1)[-1],
         "networkId": network_id,
         "signingProviderId": "mock-wallet",
     }
+    return account | {"disabled": False} if splice else account
 
 
 class MockWallet:
@@ -65,6 +75,12 @@ class MockWallet:
     attempt). ``scenarios`` makes a method fail the way a wallet does
     (``{"connect": "userRejected"}``, see ``SCENARIOS``; None for none); ``delays_ms``
     makes a method answer late (``{"connect": 200}``). Both stay editable as attributes.
+
+    ``flavor="splice"`` answers as the reference wallet gateway does: its status and
+    account shapes, errors with no ``code`` (the dApp SDK's ``RPC error: <code> -
+    <message>`` text), ``statusChanged`` then ``connected`` where the original emits
+    ``statusChanged`` then ``accountsChanged``. ``signed_in=False`` makes ``connect``
+    answer "not connected, sign in at ``SIGN_IN_URL``" until ``sign_in()``.
     """
 
     def __init__(
@@ -76,7 +92,13 @@ class MockWallet:
         connect_error: BaseException | Callable[[], BaseException | None] | None = None,
         scenarios: Mapping[str, Scenario] | None = None,
         delays_ms: Mapping[str, float] | None = None,
+        flavor: Flavor = "original",
+        signed_in: bool = True,
     ) -> None:
+        if flavor not in ("original", "splice"):
+            raise ValueError(f"flavor must be 'original' or 'splice', not {flavor!r}")
+        self.flavor = flavor
+        self.signed_in = signed_in
         self.connected = connected
         self.party_id = party_id
         self.network_id = network_id
@@ -98,7 +120,10 @@ class MockWallet:
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)
         if self.scenarios.get(method) is not None:
-            raise scenario_error(self.scenarios[method])
+            error = scenario_error(self.scenarios[method])
+            if self.flavor == "splice":
+                raise Exception(f"RPC error: {error.code} - {error}")
+            raise error
         if method == "connect":
             return await self._connect()
         if method == "disconnect":
@@ -136,10 +161,19 @@ class MockWallet:
         return len(self._listeners.get(event, ()))
 
     def status(self) -> dict[str, Any]:
-        return {"connection": {"isConnected": self.connected}, "network": {"networkId": self.network_id}}
+        if self.flavor == "original":
+            return {"connection": {"isConnected": self.connected}, "network": {"networkId": self.network_id}}
+        status: dict[str, Any] = {
+            "provider": {"id": "mock-wallet-gateway", "providerType": "remote", "userUrl": SIGN_IN_URL},
+            "connection": self._connection(),
+            "network": {"networkId": self.network_id, "ledgerApi": "https://ledger.wallet.example"},
+        }
+        if self.connected:
+            status["session"] = {"accessToken": "mock-access-token", "userId": "mock-user"}
+        return status
 
     def accounts(self) -> list[dict[str, Any]]:
-        return [mock_account(self.party_id, self.network_id)] if self.connected else []
+        return [mock_account(self.party_id, self.network_id, flavor=self.flavor)] if self.connected else []
 
     def set_connected(self, connected: bool) -> None:
         """The wallet's own connection changed (its UI, another tab): tell listeners."""
@@ -147,8 +181,15 @@ class MockWallet:
             return
         self.connected = connected
         self.emit("statusChanged", self.status())
-        if connected:
+        if connected and self.flavor == "splice":
+            self.emit("connected", self.status())
+        elif connected:
             self.emit("accountsChanged", self.accounts())
+
+    def sign_in(self) -> None:
+        """The user signed in at the wallet: it connects and says so, as the gateway does (no ``accountsChanged``)."""
+        self.signed_in = True
+        self.set_connected(True)
 
     def drop(self) -> None:
         """A provider-side disconnect: the kind that starts the store's backoff; ``set_connected(True)`` ends it."""
@@ -168,5 +209,18 @@ class MockWallet:
         error = self.connect_error() if callable(self.connect_error) else self.connect_error
         if error is not None:
             raise error
+        if not self.signed_in:
+            return self._connection()
         self.set_connected(True)
-        return self.status()
+        return self.status() if self.flavor == "original" else self._connection()
+
+    def _connection(self) -> dict[str, Any]:
+        """The gateway's ``ConnectResult``: signed out, it says why and where to sign in."""
+        if not self.signed_in:
+            return {
+                "isConnected": False,
+                "isNetworkConnected": False,
+                "networkReason": "Unauthenticated",
+                "userUrl": SIGN_IN_URL,
+            }
+        return {"isConnected": self.connected, "isNetworkConnected": self.connected}

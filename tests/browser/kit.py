@@ -136,7 +136,7 @@ def counts():
         "channels": leaks.channels.size,
         "listeners": leaks.listeners,
         "connections": leaks.connections.size,
-        "wallet listeners": sum(js.mockWallet.listenerCount(e) for e in ("statusChanged", "accountsChanged", "chainChanged")),
+        "wallet listeners": sum(js.mockWallet.listenerCount(e) for e in ("statusChanged", "connected", "accountsChanged", "chainChanged")),
     }
 """
 

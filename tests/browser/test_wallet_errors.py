@@ -43,16 +43,31 @@ REJECTIONS = {
         "(() => { throw new TypeError('wallet exploded'); })()",
         ["WalletError", None, None, "TypeError: wallet exploded"],
     ),
+    "a-json-rpc-body": (
+        "Promise.reject({jsonrpc: '2.0', id: 7, error: {code: 4100, message: 'Unauthorized', data: {scope: 'connect'}}})",
+        ["WalletError", 4100, {"scope": "connect"}, "Unauthorized"],
+    ),
+    # The reference dApp SDK's rejection: the code lives only in the text, so the edge's own error has none.
+    "the-dapp-sdks-rpc-error": (
+        "Promise.reject(new Error('RPC error: 4001 - User rejected the request'))",
+        ["UserRejectedError", 4001, None, "User rejected the request"],
+        None,
+    ),
+    "an-rpc-error-text-with-no-number": (
+        "Promise.reject(new Error('RPC error: soon - try again'))",
+        ["WalletError", None, None, "RPC error: soon - try again"],
+    ),
 }
 
 
 @pytest.mark.parametrize("name", REJECTIONS)
 def test_a_js_rejection_becomes_a_wallet_error_with_its_code(pyodide_page, name):
-    rejection, (kind, code, data, message) = REJECTIONS[name]
+    rejection, (kind, code, data, message), *cause_code = REJECTIONS[name]
+    cause_code = cause_code[0] if cause_code else code
     tab = prepare(pyodide_page)
     tab.page.evaluate(f"() => {{ mockWallet.request = () => {rejection}; }}")
     tab.run("store = pysession.create_session_store(js.mockWallet, storage=pysession.MemoryStorage())\nawait store.connect()\nNone")
-    assert tab.run(LAST_ERROR) == ["disconnected", kind, "connect", code, data, message, "WalletRejection", code, data]
+    assert tab.run(LAST_ERROR) == ["disconnected", kind, "connect", code, data, message, "WalletRejection", cause_code, data]
     tab.run("store.destroy()")
     assert tab.console_errors == []
 

@@ -22,6 +22,7 @@ API_NAMES = [
     "ExpiryOptions",
     "InvalidationEvent",
     "MemoryStorage",
+    "NotConnectedError",
     "PersistedSessionSnapshot",
     "Provider",
     "QueueFullError",
@@ -76,6 +77,7 @@ def test_error_tree():
     ):
         assert issubclass(error, pysession.SessionError)
     assert issubclass(pysession.UserRejectedError, pysession.WalletError)
+    assert issubclass(pysession.NotConnectedError, pysession.WalletError)
     assert issubclass(pysession.SessionError, Exception)
     assert str(pysession.QueueFullError(32)) == "pending queue full (max 32)"
 

@@ -282,7 +282,7 @@ async def test_async_with_runs_init_on_entry_and_destroy_on_exit():
     async with pysession.create_session_store(wallet, storage=storage) as store:
         assert isinstance(store, pysession.SessionStore)
         assert store.get_snapshot().status == "connected"
-        assert wallet.listener_count() == 3
+        assert wallet.listener_count() == 4
     assert wallet.listener_count() == 0
 
 
@@ -298,7 +298,7 @@ async def test_destroy_removes_every_provider_listener_and_timer():
     calls = []
     store.subscribe(lambda: calls.append(1))
     await store.connect()
-    assert wallet.listener_count() == 3
+    assert wallet.listener_count() == 4
     assert loop().pending_timers() == 1  # the expiry timer
     wallet.drop()
     assert loop().pending_timers() == 1  # the backoff timer: the drop ended the session and its expiry
