@@ -128,6 +128,7 @@
     switch (method) {
       case "status":
       case "statusChanged":
+      case "connected":
         return pick(r, [
           () => ({ connection: { isConnected: garbage(r, 2) } }),
           () => ({ connection: garbage(r, 1) }),

@@ -151,12 +151,14 @@ def test_backoff_stays_within_the_cap_and_the_jitter_band(base, factor, cap, att
     assert plain // 2 <= jittered <= plain + 1
 
 
+STATUS_PAYLOADS = st.builds(
+    lambda connected, network: {"connection": {"isConnected": connected}, "network": {"networkId": network}},
+    st.booleans(),
+    st.sampled_from(["canton:a", "canton:b"]),
+)
 GOOD_PAYLOADS = {
-    "statusChanged": st.builds(
-        lambda connected, network: {"connection": {"isConnected": connected}, "network": {"networkId": network}},
-        st.booleans(),
-        st.sampled_from(["canton:a", "canton:b"]),
-    ),
+    "statusChanged": STATUS_PAYLOADS,
+    "connected": STATUS_PAYLOADS,
     "accountsChanged": st.lists(
         st.builds(mock_account, st.sampled_from(["p::1", "p::2", "p::3"]), st.just("canton:a"), primary=st.booleans()),
         max_size=3,
@@ -171,7 +173,9 @@ EMITS = st.one_of(
 )
 STEPS = st.lists(
     EMITS
-    | st.tuples(st.sampled_from(["connect", "disconnect", "restore", "drop", "wallet_up", "refuse", "accept"]))
+    | st.tuples(
+        st.sampled_from(["connect", "disconnect", "restore", "drop", "wallet_up", "refuse", "accept", "sign_out", "sign_in"])
+    )
     | st.tuples(st.just("advance"), st.integers(min_value=0, max_value=20_000))
     | st.tuples(st.just("sync"), SYNC_LIKE | JSONISH),
     max_size=25,
@@ -210,6 +214,10 @@ def test_any_event_stream_keeps_the_store_in_its_four_states(run, steps):
                 wallet.connect_error = RuntimeError("refused")
             elif kind == "accept":
                 wallet.connect_error = None
+            elif kind == "sign_out":
+                wallet.signed_in = False
+            elif kind == "sign_in":
+                wallet.sign_in()
             elif kind == "advance":
                 await advance(step[1])
             elif kind == "sync":
@@ -398,7 +406,7 @@ def test_any_wallet_event_is_contained_and_a_malformed_one_changes_nothing_else(
     at_scale(
         "core:wallet-events",
         check,
-        st.sampled_from(["statusChanged", "accountsChanged", "chainChanged"]),
+        st.sampled_from(["statusChanged", "connected", "accountsChanged", "chainChanged"]),
         JSONISH | GOOD_PAYLOADS["accountsChanged"],
     )
 
