@@ -28,7 +28,7 @@ from pysession.testing._wheel import IN_PAGES, PAGE_BUNDLE
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_BASELINE_MS = 89.0
-"""import + create + init() in the recorded run of 2026-11-25 (README), the start-up figure's baseline."""
+"""import + create + init() in the recorded run of 2026-11-25 (docs/performance.md), the start-up figure's baseline."""
 MODEST_MBIT_PER_S = 9.0
 """A modest connection (Chrome DevTools' Fast 4G preset): a first visit downloads the bundle at this rate."""
 # Cross-origin isolation gives performance.now() 5 us resolution.

@@ -103,7 +103,7 @@ async def test_a_synchronous_hook_works_too():
 
 
 async def test_a_hook_that_reconnects_through_the_store_gets_a_fresh_deadline():
-    """The README's usage: on_reauth_required calls connect(); the new session gets its own full TTL."""
+    """A dApp's usage: on_reauth_required calls connect(); the new session gets its own full TTL."""
     contexts = []
     storage = pysession.MemoryStorage()
     store = make_store(MockWallet(), storage=storage)

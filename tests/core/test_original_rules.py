@@ -412,7 +412,7 @@ async def test_accounts_round_trip_through_the_envelope_verbatim(storage):
     assert envelope["account"] == account and envelope["accounts"] == [account]
 
 
-# -- where pysession differs on purpose (README) ---------------------------------------
+# -- where pysession differs on purpose (docs/lifecycle.md) ---------------------------------------
 
 
 async def test_other_tabs_hear_of_a_disconnect_before_the_wallets_own_request():

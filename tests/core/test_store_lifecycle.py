@@ -27,7 +27,7 @@ from .support import (
 
 
 async def test_connect_goes_connecting_then_connected_with_the_wallets_account():
-    """The README's happy path: connect() walks the diagram and lands with the primary account and network."""
+    """The happy path: connect() walks the diagram of docs/lifecycle.md and lands with the primary account and network."""
     store = make_store(MockWallet(party_id="alice::1220", network_id="canton:mainnet"))
     seen = statuses(store)
     state = await store.connect()
@@ -74,7 +74,7 @@ async def test_connect_reads_accounts_and_network_from_a_wallet_that_emits_no_ev
 
 
 async def test_active_account_is_the_primary_else_the_first():
-    """The README: the active account is the primary one (or the first)."""
+    """The active account is the primary one (or the first)."""
     wallet = MockWallet(connected=True)
     store = make_store(wallet)
     await store.connect()

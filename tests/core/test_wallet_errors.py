@@ -39,7 +39,7 @@ def test_each_scenario_reaches_last_error_with_its_class_code_and_message(run, s
 
 
 def test_a_dapp_tells_a_rejection_from_a_broken_wallet(run):
-    """The branching the README shows: isinstance, not parsing English."""
+    """The branching docs/api.md shows: isinstance, not parsing English."""
 
     async def main():
         said = []
