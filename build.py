@@ -132,6 +132,9 @@ def cmd_test(args: argparse.Namespace) -> None:
     pytest = [venv_python(), "-m", "pytest", *args.pytest_args]
     log("ruff (pyproject.toml's rules)")
     run(venv_python(), "-m", "ruff", "check", ".", env=env)
+    log("mypy: --strict on pysession/ and tests/typing/ (what a dApp sees), the default level on tests/core/")
+    run(venv_python(), "-m", "mypy", "--strict", "pysession", "tests/typing", env=env)
+    run(venv_python(), "-m", "mypy", "tests/core", env=env)
     log("CPython suite")
     run(*pytest, "tests/core", env=env)
     log("browser suite (Chromium + Pyodide)")

@@ -33,8 +33,9 @@ from ._errors import (
 from ._expiry import ExpiryOptions, ReauthContext
 from ._provider import Provider
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy, compute_backoff_delay
+from ._state import SessionState
 from ._storage import MemoryStorage, SessionStorage, create_memory_storage
-from ._store import SessionState, SessionStore
+from ._store import SessionStore
 from .events import InvalidationEvent
 
 __version__ = "0.1.0"

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal, overload
 
 MAX_ID_LENGTH = 1024
 """Longest party or network id accepted; anything longer is garbage, not an id."""
@@ -31,6 +31,12 @@ _KNOWN_KEYS = frozenset(
     {"primary", "partyId", "hasPreapproval", "utilityPreapprovalAdmins"} | {key for _, key, _ in _TEXT_FIELDS}
 )
 _NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
+
+@overload
+def check_id(value: Any, what: str, *, optional: Literal[False] = False) -> str: ...
+@overload
+def check_id(value: Any, what: str, *, optional: bool) -> str | None: ...
 
 
 def check_id(value: Any, what: str, *, optional: bool = False) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from ._errors import reported
 from ._listeners import Listeners
@@ -17,7 +17,7 @@ from ._timers import Tasks
 from ._writer import Report
 from .events import EVENT_TYPES, InvalidationEvent, NetworkChanged, PartyChanged, SessionEvent
 
-Handler = Callable[[Any], None]
+Handler = Callable[[Any], object]
 
 
 class Announcer:
@@ -50,7 +50,7 @@ class Announcer:
     def switched(self, event: PartyChanged | NetworkChanged, *, local: bool) -> None:
         """A party or network switch: other tabs (when it happened here), handlers, then the app."""
         if local:
-            kind = "party" if isinstance(event, PartyChanged) else "network"
+            kind: Literal["party", "network"] = "party" if isinstance(event, PartyChanged) else "network"
             self.tell_tabs(SyncMessage(kind, event.current))
         self.emit(event)
         if self._on_invalidate is None:

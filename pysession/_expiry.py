@@ -6,12 +6,14 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from ._errors import QueueFullError, ReauthFailedError
 from ._retry import require_count, require_number
 from ._storage import settle
 from ._timers import Cancel, Timers
+
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +125,14 @@ class ReauthGate:
         self.open()
         return None
 
-    async def enqueue(self, op: Callable[[], Awaitable[Any]]) -> Any:
+    async def enqueue(self, op: Callable[[], Awaitable[Result]]) -> Result:
         """Run ``op()``, first waiting in the bounded queue while a re-auth runs."""
         if not callable(op):
             raise TypeError("op must be a zero-argument async callable")
         if self.active:
             await self._queue.wait_turn()
-        return await settle(op())
+        result: Result = await settle(op())
+        return result
 
     def open(self) -> None:
         self.active = False

@@ -29,7 +29,7 @@ class StateCell:
 
     def __init__(self) -> None:
         self._state = SessionState()
-        self._subscribers: Listeners[Callable[[], None]] = Listeners()
+        self._subscribers: Listeners[Callable[[], object]] = Listeners()
         self._streams: set[asyncio.Queue[SessionState | None]] = set()
         self._closed = False
 
@@ -43,7 +43,7 @@ class StateCell:
         self._state = replace(state, **changes)
         self._subscribers.notify()
 
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+    def subscribe(self, listener: Callable[[], object]) -> Callable[[], None]:
         return self._subscribers.add(listener)
 
     async def changes(self) -> AsyncIterator[SessionState]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Literal, TypeVar, overload
 
 from ._account import Account, active_account
 from ._announcer import Announcer
@@ -46,8 +46,14 @@ from .events import (
     ReconnectGaveUp,
     ReconnectScheduled,
     ReconnectSucceeded,
+    SessionEvent,
     SessionExpired,
 )
+
+Undo = Callable[[], None]
+Event = TypeVar("Event")
+Handler = Callable[[Event], object]
+Result = TypeVar("Result")
 
 NOTHING: tuple[Account, ...] = ()
 
@@ -119,11 +125,28 @@ class SessionStore:
     def get_provider(self) -> Any:
         return self._provider
 
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+    def subscribe(self, listener: Callable[[], object]) -> Undo:
         """Call ``listener()`` after each change; returns its own undo."""
         return self._cell.subscribe(listener)
 
-    def on(self, event_type: str, handler: Callable[[Any], None]) -> Callable[[], None]:
+    @overload
+    def on(self, event_type: Literal["reconnect:scheduled"], handler: Handler[ReconnectScheduled]) -> Undo: ...
+    @overload
+    def on(self, event_type: Literal["reconnect:attempt"], handler: Handler[ReconnectAttempt]) -> Undo: ...
+    @overload
+    def on(self, event_type: Literal["reconnect:succeeded"], handler: Handler[ReconnectSucceeded]) -> Undo: ...
+    @overload
+    def on(self, event_type: Literal["reconnect:gaveup"], handler: Handler[ReconnectGaveUp]) -> Undo: ...
+    @overload
+    def on(self, event_type: Literal["session:expired"], handler: Handler[SessionExpired]) -> Undo: ...
+    @overload
+    def on(self, event_type: Literal["party:changed"], handler: Handler[PartyChanged]) -> Undo: ...
+    @overload
+    def on(self, event_type: Literal["network:changed"], handler: Handler[NetworkChanged]) -> Undo: ...
+    @overload
+    def on(self, event_type: str, handler: Handler[SessionEvent]) -> Undo: ...
+
+    def on(self, event_type: str, handler: Callable[[Any], object]) -> Undo:
         """Call ``handler(event)`` for each structured event of ``event_type``."""
         return self._announcer.on(event_type, handler)
 
@@ -211,7 +234,7 @@ class SessionStore:
 
     init = restore
 
-    async def enqueue(self, op: Callable[[], Awaitable[Any]]) -> Any:
+    async def enqueue(self, op: Callable[[], Awaitable[Result]]) -> Result:
         """Run ``op()``; while a re-auth runs, wait for it in a bounded queue first."""
         return await self._reauth.enqueue(op)
 

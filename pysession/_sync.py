@@ -47,11 +47,13 @@ def parse_sync_message(data: Any) -> SyncMessage | None:
     version = data.get("v")
     if type(version) is not int or version != SYNC_VERSION:
         return None
-    kind = data.get("kind")
+    kind: object = data.get("kind")
     if kind == "disconnect":
         return SyncMessage("disconnect")
-    value_key = _VALUE_KEYS.get(kind) if isinstance(kind, str) else None
-    if value_key is None or value_key not in data:
+    if kind not in ("party", "network"):
+        return None
+    value_key = _VALUE_KEYS[kind]
+    if value_key not in data:
         return None
     try:
         return SyncMessage(kind, check_id(data[value_key], value_key, optional=True))

@@ -10,7 +10,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from ._account import Account, accounts_from_wire
 from ._errors import WalletError, reported
@@ -20,6 +20,8 @@ from ._storage import settle
 logger = logging.getLogger("pysession")
 
 Report = Callable[[str, Exception], None]
+Read = TypeVar("Read")
+"""What a follow-up request's reader makes of the answer."""
 
 
 class Wallet:
@@ -42,7 +44,7 @@ class Wallet:
     async def status(self) -> ProviderStatus:
         return read_status(await self.request("status"))
 
-    async def ask(self, method: str, read: Callable[[Any], Any]) -> Any:
+    async def ask(self, method: str, read: Callable[[Any], Read]) -> Read | None:
         """A follow-up request: its answer read, or None when it fails."""
         try:
             return read(await self.request(method))

@@ -2,39 +2,46 @@
 
 Outside Pyodide (CPython, a test) no value is a JS value and every JS global is
 missing, so the edges import anywhere and fail on call with
-``BrowserUnavailableError`` naming what is missing. Type checkers see Pyodide's
-own names.
+``BrowserUnavailableError`` naming what is missing. Type checkers read the
+stand-ins: Pyodide publishes no stubs for ``js`` and ``pyodide.ffi``, so a JS
+value is a ``JsValue`` (``Any``), named once here rather than ignored at each use.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, TypeAlias
 
 from .._errors import BrowserUnavailableError
+
+JsValue: TypeAlias = Any
+"""A value that lives in JavaScript (a ``JsProxy``, a JS global, what a JS call returns): unchecked by types."""
 
 IN_BROWSER = sys.platform == "emscripten"
 NO_ORIGIN = "no-origin"
 
-if TYPE_CHECKING or IN_BROWSER:
+if sys.platform == "emscripten":
     import js
     from pyodide.ffi import JsProxy, create_once_callable, create_proxy, jsnull, to_js
 else:
-    js = None
+    js: JsValue = None
 
     class JsProxy:
         """Nothing is one outside a browser."""
 
-    jsnull = object()
+    jsnull: JsValue = object()
 
-    def _unavailable(*_args: Any, **_kwargs: Any) -> Any:
+    def _unavailable(*_args: Any, **_kwargs: Any) -> JsValue:
         raise BrowserUnavailableError("Pyodide's JS bridge")
 
-    create_once_callable = create_proxy = to_js = _unavailable
+    create_once_callable: Callable[..., JsValue] = _unavailable
+    create_proxy: Callable[..., JsValue] = _unavailable
+    to_js: Callable[..., JsValue] = _unavailable
 
 
-def js_global(name: str) -> Any | None:
+def js_global(name: str) -> JsValue | None:
     """``globalThis[name]``, or None where it is missing, throws on access, or outside a browser."""
     if js is None:
         return None
@@ -45,7 +52,7 @@ def js_global(name: str) -> Any | None:
     return None if value is None or value is jsnull else value
 
 
-def js_api(name: str, what: str | None = None) -> JsProxy:
+def js_api(name: str, what: str | None = None) -> JsValue:
     """``globalThis[name]``, or ``BrowserUnavailableError`` naming ``what`` (by default ``name``)."""
     value = js_global(name)
     if value is None:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._sync import BroadcastOptions, InactiveChannel, MessageHandler, SyncChannel, channel_name
-from ._ffi import JsProxy, create_proxy, current_origin, error_text, is_js_proxy, js_api
+from ._ffi import create_proxy, current_origin, error_text, is_js_proxy, js_api
 from .jsvalues import read_message_fields, to_js_object
 
 logger = logging.getLogger("pysession")
@@ -44,7 +44,7 @@ class BroadcastSyncChannel:
 
     active = True
 
-    def __init__(self, channel: JsProxy | Any) -> None:
+    def __init__(self, channel: Any) -> None:
         self._channel = channel
         self._handlers: list[MessageHandler] = []
         self._to_js = is_js_proxy(channel)
@@ -98,7 +98,7 @@ class BroadcastSyncChannel:
         if self._to_js:
             listener.destroy()
 
-    def _dispatch(self, event: JsProxy | Any) -> None:
+    def _dispatch(self, event: Any) -> None:
         try:
             data = read_message_fields(_message_data(event))
         except Exception:

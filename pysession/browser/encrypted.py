@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, Literal, overload
 
 from .._crypto_envelope import decode_crypto_envelope, encode_crypto_envelope
 from .._errors import SessionError
@@ -114,13 +114,15 @@ class EncryptedStorage:
                 return None
             parsed = decode_crypto_envelope(blob)
             if parsed is None or cipher is None:
-                return await self._discard(key)
+                await self._discard(key)
+                return None
             try:
                 plaintext = await cipher.decrypt(*parsed)
             except Exception as exc:
                 if getattr(exc, "name", None) not in webcrypto.BAD_BLOB_ERRORS:
                     raise
-                return await self._discard(key)
+                await self._discard(key)
+                return None
             return cipher.decode(plaintext)
         except Exception as exc:
             raise _storage_error("read", exc) from exc
@@ -151,6 +153,11 @@ class EncryptedStorage:
         await settle(self._blobs.remove(key))
 
     # -- the key ---------------------------------------------------------------
+
+    @overload
+    async def _ready(self, *, create: Literal[True]) -> webcrypto.Cipher: ...
+    @overload
+    async def _ready(self, *, create: Literal[False]) -> webcrypto.Cipher | None: ...
 
     async def _ready(self, *, create: bool) -> webcrypto.Cipher | None:
         """The blob location open and the origin's key loaded; no await once warm.

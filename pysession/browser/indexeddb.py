@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import SessionError
-from ._ffi import DOMExceptionError, JsProxy, create_once_callable, create_proxy, is_js_null, js, js_api
+from ._ffi import DOMExceptionError, JsValue, create_once_callable, create_proxy, is_js_null, js, js_api
 
 OPEN_TIMEOUT_MS = 10_000
 """How long an open may go unanswered before it counts as failed: an open waits,
@@ -36,7 +36,7 @@ def is_absent(value: object) -> bool:
     return value is None or is_js_null(value)
 
 
-async def _done(target: JsProxy, success: str, deadline: tuple[int, JsProxy] | None = None) -> JsProxy:
+async def _done(target: JsValue, success: str, deadline: tuple[int, JsValue] | None = None) -> JsValue:
     """The ``success`` event of a request or transaction; ``DOMExceptionError`` for its error or abort.
 
     ``deadline`` is ``(ms, event)``: after ``ms`` with no answer, ``event`` counts as the answer.
@@ -63,17 +63,17 @@ async def _done(target: JsProxy, success: str, deadline: tuple[int, JsProxy] | N
     return event
 
 
-def request_done(request: JsProxy, deadline: tuple[int, JsProxy] | None = None) -> Any:
+def request_done(request: JsValue, deadline: tuple[int, JsValue] | None = None) -> Any:
     """Await a request: its success event, or ``DOMExceptionError``."""
     return _done(request, "success", deadline)
 
 
-def transaction_done(transaction: JsProxy) -> Any:
+def transaction_done(transaction: JsValue) -> Any:
     """Await a transaction's commit, or ``DOMExceptionError`` for its error or abort."""
     return _done(transaction, "complete")
 
 
-def _stalled(name: str) -> JsProxy:
+def _stalled(name: str) -> JsValue:
     """The error event an open answers with when it got no answer in time."""
     event, target = js.Object.new(), js.Object.new()
     target.error = js.DOMException.new(
@@ -85,7 +85,7 @@ def _stalled(name: str) -> JsProxy:
     return event
 
 
-def _abandon(request: JsProxy, upgrade_proxy: JsProxy) -> None:
+def _abandon(request: JsValue, upgrade_proxy: JsValue) -> None:
     """Let a stalled open finish on its own: a connection it opens late is closed at once."""
 
     def finished(_event: object = None) -> None:
@@ -113,12 +113,12 @@ class Database:
         self.store = store
         self._on_close = on_close
         self._usable = usable  # what get_or_add keeps; anything else (a corrupted record) it replaces
-        self._connection: JsProxy | None = None
-        self._opening: asyncio.Future[JsProxy] | None = None
-        self._close_listener: JsProxy | None = None
+        self._connection: JsValue | None = None
+        self._opening: asyncio.Future[JsValue] | None = None
+        self._close_listener: JsValue = None  # a proxy exactly while a connection is open
         self._closes = 0
 
-    async def connection(self) -> JsProxy:
+    async def connection(self) -> JsValue:
         """The open connection; concurrent first uses share one open."""
         if self._connection is not None:
             return self._connection
@@ -126,7 +126,7 @@ class Database:
             self._opening = asyncio.ensure_future(self._open())
         return await asyncio.shield(self._opening)
 
-    async def _open(self) -> JsProxy:
+    async def _open(self) -> JsValue:
         closes = self._closes
         request = js_api("indexedDB", "IndexedDB").open(self.name, 1)
         store = self.store
@@ -136,7 +136,7 @@ class Database:
             if not db.objectStoreNames.contains(store):
                 db.createObjectStore(store)
 
-        upgrade_proxy: JsProxy | None = create_proxy(upgrade)
+        upgrade_proxy: JsValue | None = create_proxy(upgrade)
         request.onupgradeneeded = upgrade_proxy
         try:
             await request_done(request, (OPEN_TIMEOUT_MS, _stalled(self.name)))
@@ -173,7 +173,7 @@ class Database:
         connection.close()
         self._on_close()
 
-    def _object_store(self, connection: JsProxy, mode: str) -> tuple[JsProxy, JsProxy]:
+    def _object_store(self, connection: JsValue, mode: str) -> tuple[JsValue, JsValue]:
         transaction = connection.transaction(self.store, mode)
         return transaction, transaction.objectStore(self.store)
 
@@ -195,7 +195,7 @@ class Database:
         store.delete(key)
         await transaction_done(transaction)
 
-    async def get_or_add(self, key: str, candidate: JsProxy) -> Any:
+    async def get_or_add(self, key: str, candidate: JsValue) -> Any:
         """The stored value, storing ``candidate`` first if there is none, or only one ``usable`` refuses (corrupted).
 
         Read and add run in one readwrite transaction, which IndexedDB serialises

@@ -10,12 +10,12 @@ import json
 from typing import Any
 
 from .._envelope import load_json
-from ._ffi import JsProxy, is_js_proxy, js, jsnull
+from ._ffi import JsValue, is_js_proxy, js, jsnull
 
 _MESSAGE_FIELDS = ("v", "kind", "partyId", "networkId")
 
 
-def to_js_object(value: Any) -> JsProxy:
+def to_js_object(value: Any) -> JsValue:
     """A JSON-like Python value as plain JS objects and arrays; None is ``null``, as in JSON.
 
     It crosses as JSON text, like ``to_py`` the other way: several times faster than

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ._ffi import JsProxy, is_js_null, js_api
+from ._ffi import JsValue, is_js_null, js_api
 
 
-def local_storage() -> JsProxy:
+def local_storage() -> JsValue:
     """The page's localStorage; raises ``BrowserUnavailableError`` where access is refused."""
     return js_api("localStorage")
 

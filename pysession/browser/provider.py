@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import numeric_code
-from ._ffi import JsProxy, create_proxy, is_js_null, is_js_proxy, js
+from ._ffi import JsValue, create_proxy, is_js_null, is_js_proxy, js
 from .jsvalues import to_js_object, to_py
 
 _MESSAGE_LIMIT = 1000
@@ -59,11 +59,11 @@ def read_rejection(reason: Any) -> WalletRejection:
 
 
 class JsProvider:
-    def __init__(self, js_provider: JsProxy) -> None:
+    def __init__(self, js_provider: JsValue) -> None:
         if not callable(getattr(js_provider, "request", None)):
             raise TypeError("provider must be a CIP-0103 provider; it has no callable request")
         self._js = js_provider
-        self._proxies: dict[tuple[str, Callable[..., Any]], JsProxy] = {}
+        self._proxies: dict[tuple[str, Callable[..., Any]], JsValue] = {}
 
     async def request(self, payload: dict[str, Any]) -> Any:
         # The wallet's promise never reaches Python: Pyodide 314 never wakes an await

@@ -7,13 +7,15 @@ keeps supporting (session-scoped fixtures as methods of an instance are deprecat
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ._server import CHROMIUM_ARGS, chromium_path
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict, browser_name: str) -> dict:
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_name: str) -> dict[str, Any]:
     """Merged into pytest-playwright's options, never replacing them: a --browser-channel or a conftest's args stay."""
     if browser_name != "chromium":
         return browser_type_launch_args

@@ -115,7 +115,7 @@ class MockWallet:
 
     async def request(self, payload: dict[str, Any]) -> Any:
         self.requests.append(payload)
-        method = payload.get("method")
+        method: str = payload["method"]
         delay_ms = self.delays_ms.get(method, 0)
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)

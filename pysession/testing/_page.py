@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from ._server import STATIC
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage, Error, Page, Request, Response
 
 MOCK_WALLET_JS = STATIC / "mock-wallet.js"
 
@@ -77,7 +80,7 @@ def wallet_script(options: dict[str, Any], *, name: str = "mockWallet", also: tu
 class _Tab:
     """A Playwright page whose console errors are recorded and whose loads wait with a deadline."""
 
-    def __init__(self, page: Any, url: str, load_timeout: float) -> None:
+    def __init__(self, page: Page, url: str, load_timeout: float) -> None:
         self.page = page
         self.url = url
         self.console_errors: list[str] = []
@@ -85,17 +88,17 @@ class _Tab:
         page.on("console", self._on_console)
         page.on("pageerror", self._on_page_error)
 
-    def _on_console(self, message: Any) -> None:
+    def _on_console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
             self.console_errors.append(message.text)
 
-    def _on_page_error(self, error: Any) -> None:
+    def _on_page_error(self, error: Error) -> None:
         self.console_errors.append(str(error))
 
     def _fail(self, reason: str) -> None:
         pytest.fail(f"{reason}\npage: {self.url}\nconsole errors: {self.console_errors}", pytrace=False)
 
-    def _wait_until_ready(self, response: Any) -> None:
+    def _wait_until_ready(self, response: Response | None) -> None:
         raise NotImplementedError
 
 
@@ -112,7 +115,7 @@ class PyodidePage(_Tab):
         self._wait_until_ready(self.page.reload())
         return self
 
-    def _wait_until_ready(self, response: Any) -> None:
+    def _wait_until_ready(self, response: Response | None) -> None:
         error = wait_until_ready(self.page, response, self._load_timeout)
         if error:
             self._fail(error)
@@ -157,7 +160,7 @@ class PyodidePage(_Tab):
         self.run(f"{_ADD_MODULE}\nawait _pysession_add_module({url_path!r}, {name!r})\ndel _pysession_add_module")
 
     @staticmethod
-    def _value(outcome: dict, code: str) -> Any:
+    def _value(outcome: dict[str, Any], code: str) -> Any:
         if outcome["ok"]:
             return outcome.get("value")
         if outcome["timeout"]:
@@ -178,7 +181,13 @@ class AppPage(_Tab):
     """
 
     def __init__(
-        self, page: Any, url: str, load_timeout: float, *, ready: str = PYSCRIPT_DONE, wallet: dict | None = None
+        self,
+        page: Page,
+        url: str,
+        load_timeout: float,
+        *,
+        ready: str = PYSCRIPT_DONE,
+        wallet: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(page, url, load_timeout)
         self.ready = ready
@@ -201,14 +210,14 @@ class AppPage(_Tab):
         return self
 
     @staticmethod
-    def _is_code(request: Any) -> bool:
+    def _is_code(request: Request) -> bool:
         return request.resource_type == "script" or urlsplit(request.url).path.endswith(_CODE_SUFFIXES)
 
-    def _on_response(self, response: Any) -> None:
+    def _on_response(self, response: Response) -> None:
         if response.status >= 400 and self._is_code(response.request):
             self._failed_loads.append(f"{response.url} answered HTTP {response.status}")
 
-    def _on_request_failed(self, request: Any) -> None:
+    def _on_request_failed(self, request: Request) -> None:
         # An aborted request (a reload, a closed tab) is the page's choice, not a failure.
         if request.failure != "net::ERR_ABORTED" and self._is_code(request):
             self._failed_loads.append(f"{request.url} failed: {request.failure}")
@@ -218,7 +227,7 @@ class AppPage(_Tab):
             reason += "\nfailed loads:\n" + "\n".join(self._failed_loads)
         super()._fail(reason)
 
-    def _wait_until_ready(self, response: Any) -> None:
+    def _wait_until_ready(self, response: Response | None) -> None:
         if response is not None and not response.ok:
             self._fail(f"{response.url} answered HTTP {response.status}")
         condition = f"() => Boolean({_PYSCRIPT_ERROR} || ({self.ready}))"
@@ -237,7 +246,7 @@ class AppPage(_Tab):
             self._fail(f"PyScript showed an error:\n{shown}")
 
 
-def wait_until_ready(page: Any, response: Any, timeout: float) -> str | None:
+def wait_until_ready(page: Page, response: Response | None, timeout: float) -> str | None:
     """Wait for the harness page navigated to with response to settle; None when ready, else why not."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
 import threading
 from collections.abc import Callable, Mapping
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, BinaryIO
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
@@ -72,7 +74,7 @@ class _Handler(SimpleHTTPRequestHandler):
             return str(answer)
         return super().translate_path(path)
 
-    def send_head(self) -> object:
+    def send_head(self) -> BinaryIO | None:
         """The base class's, except that a missing /favicon.ico is an empty icon (Chromium asks for it itself)."""
         if self.path.split("?", 1)[0] == "/favicon.ico" and not os.path.exists(self.translate_path(self.path)):
             self.send_response(200)
@@ -126,7 +128,7 @@ class _Server(ThreadingHTTPServer):
         last = route.rsplit("/", 1)[-1]
         return next((file for pattern, file in self.names if pattern.fullmatch(last)), None)
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
         """Quiet about a browser hanging up mid-answer (a tab closed while loading); loud about the rest."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)

@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pytest
@@ -37,6 +37,9 @@ from . import _launch
 from ._page import PYSCRIPT_DONE, AppPage, PyodidePage, PythonError, wait_until_ready
 from ._server import PREFIX, STATIC, StaticServer
 from ._wheel import PAGE_BUNDLE, WHEEL_NAME, build_wheel, write_page_bundle
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 __all__ = ["AppPage", "PYSCRIPT_DONE", "PyodidePage", "PythonError", "ServedSite"]
 
@@ -185,7 +188,7 @@ def _load_timeout(config: pytest.Config) -> float:
 
 
 @pytest.fixture(scope="session")
-def pysession_snapshot(browser: Any, pysession_server: ServedSite, pytestconfig: pytest.Config) -> str | None:
+def pysession_snapshot(browser: Browser, pysession_server: ServedSite, pytestconfig: pytest.Config) -> str | None:
     """URL of a memory snapshot of freshly booted Pyodide, made once per session in a throwaway page.
 
     Harness pages restore it in a fraction of a second instead of booting for
@@ -209,13 +212,13 @@ def pysession_snapshot(browser: Any, pysession_server: ServedSite, pytestconfig:
     return url
 
 
-def _open(page: Any, site: ServedSite, snapshot: str | None, config: pytest.Config) -> PyodidePage:
+def _open(page: Page, site: ServedSite, snapshot: str | None, config: pytest.Config) -> PyodidePage:
     return PyodidePage(page, site.harness_url(snapshot=snapshot), _load_timeout(config)).load()
 
 
 @pytest.fixture
 def pyodide_page(
-    page: Any, pysession_server: ServedSite, pysession_snapshot: str | None, pytestconfig: pytest.Config
+    page: Page, pysession_server: ServedSite, pysession_snapshot: str | None, pytestconfig: pytest.Config
 ) -> PyodidePage:
     """pytest-playwright's `page` on the harness, with Pyodide and pysession ready."""
     return _open(page, pysession_server, pysession_snapshot, pytestconfig)
@@ -223,10 +226,10 @@ def pyodide_page(
 
 @pytest.fixture
 def new_tab(
-    context: Any, pysession_server: ServedSite, pysession_snapshot: str | None, pytestconfig: pytest.Config
+    context: BrowserContext, pysession_server: ServedSite, pysession_snapshot: str | None, pytestconfig: pytest.Config
 ) -> Iterator[Callable[[], PyodidePage]]:
     """Factory for more harness tabs in the same context as `page`: they share IndexedDB and BroadcastChannel."""
-    made: list[Any] = []
+    made: list[Page] = []
 
     def open_tab() -> PyodidePage:
         page = context.new_page()
@@ -240,7 +243,7 @@ def new_tab(
 
 @pytest.fixture
 def app_page(
-    context: Any,
+    context: BrowserContext,
     pysession_server: ServedSite,
     pysession_wheels: list[Path],
     pysession_wheel_paths: list[str],
@@ -256,9 +259,9 @@ def app_page(
     """
     wheel = wheel_under_test(pysession_wheels)
     undo = [pysession_server.serve_at(path, wheel) for path in pysession_wheel_paths]
-    made: list[Any] = []
+    made: list[Page] = []
 
-    def open_page(path: str = "/", *, ready: str = PYSCRIPT_DONE, wallet: dict | None = None) -> AppPage:
+    def open_page(path: str = "/", *, ready: str = PYSCRIPT_DONE, wallet: dict[str, Any] | None = None) -> AppPage:
         page = context.new_page()
         made.append(page)
         url = pysession_server.url + (path if path.startswith("/") else f"/{path}")

@@ -10,6 +10,7 @@ failing callback or a task whose exception nobody retrieved) fails the test, so
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import gc
 import selectors
@@ -22,25 +23,26 @@ from pysession.browser import BroadcastOptions
 from pysession.testing import MockWallet
 
 
-class _IdleSelector:
+class _IdleSelector(selectors.DefaultSelector):
     """The loop's selector: where the loop would block, it moves the virtual clock instead."""
 
     def __init__(self, loop: VirtualTimeLoop) -> None:
+        super().__init__()
         self._loop = loop
-        self._selector = selectors.DefaultSelector()
 
-    def select(self, timeout: float | None = None) -> list[Any]:
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         if timeout is None:
             raise RuntimeError("deadlock: nothing is ready and no timer is scheduled")
         self._loop.advance(timeout)
-        return self._selector.select(0)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._selector, name)
+        return super().select(0)
 
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
     """An asyncio loop on a virtual clock that starts at 0 s."""
+
+    # The base loop's own queues, which typeshed leaves out: timers, and callbacks ready to run.
+    _scheduled: list[asyncio.TimerHandle]
+    _ready: collections.deque[asyncio.Handle]
 
     def __init__(self) -> None:
         self._now = 0.0
@@ -222,7 +224,7 @@ class ScriptedWallet(MockWallet):
         self.script: dict[str, Answer] = {}
 
     async def request(self, payload: dict[str, Any]) -> Any:
-        answer = self.script.get(payload.get("method"))
+        answer = self.script.get(payload["method"])
         if answer is None:
             return await super().request(payload)
         self.requests.append(payload)

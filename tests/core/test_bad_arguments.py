@@ -67,7 +67,7 @@ def test_a_channel_factory_that_is_not_callable_is_refused():
     [
         (lambda: pysession.browser.JsProvider(object()), "request"),
         (lambda: pysession.browser.create_cookie_storage(max_age=-1), "max_age"),
-        (lambda: pysession.browser.create_cookie_storage(same_site="sometimes"), "same_site"),
+        (lambda: pysession.browser.create_cookie_storage(same_site="sometimes"), "same_site"),  # type: ignore[arg-type]
     ],
     ids=["js-provider-without-request", "cookie-max-age", "cookie-same-site"],
 )

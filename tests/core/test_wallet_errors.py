@@ -68,7 +68,7 @@ def test_a_code_and_message_scenario_keeps_its_data(run):
 class LedgerError(Exception):
     """A Python wallet's own error type, with the EIP-1193 fields as attributes."""
 
-    def __init__(self, message: str, code: int, data: object) -> None:
+    def __init__(self, message: str, code: object, data: object) -> None:
         super().__init__(message)
         self.code = code
         self.data = data
