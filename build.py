@@ -17,7 +17,7 @@ import venv
 from pathlib import Path
 
 from pysession.testing._server import DEFAULT_CHROMIUM, PAGE_BUNDLE_BUDGET_BYTES, StaticServer, chromium_path
-from pysession.testing._wheel import PAGE_BUNDLE, write_page_bundle
+from pysession.testing._wheel import PAGE_BUNDLE, WHEEL_PREFIX, write_page_bundle
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -79,13 +79,13 @@ def ensure_chromium() -> str:
 
 
 def build_wheel() -> Path:
-    """dist/pysession-*.whl and the page bundle dist/pysession.zip, the bundle's size against its budget."""
+    """dist/pysession_canton-*.whl and the page bundle dist/pysession.zip, the bundle's size against its budget."""
     ensure_venv()
     ensure_node_modules()
     DIST.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=DIST) as scratch:
         run(venv_python(), "-m", "hatchling", "build", "-t", "wheel", "-d", scratch)
-        built = next(Path(scratch).glob("pysession-*-py3-none-any.whl"))
+        built = next(Path(scratch).glob(f"{WHEEL_PREFIX}-*-py3-none-any.whl"))
         bundle = write_page_bundle(built, Path(scratch) / PAGE_BUNDLE, PYODIDE)
         # Replaced in place, never deleted first: a running test server keeps serving a whole file.
         os.replace(bundle, DIST / PAGE_BUNDLE)
@@ -228,7 +228,7 @@ def main() -> None:
     test = commands.add_parser("test", help="run the whole test suite (CPython, then Chromium)")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
     test.set_defaults(func=cmd_test)
-    commands.add_parser("wheel", help="build dist/pysession-*.whl").set_defaults(func=cmd_wheel)
+    commands.add_parser("wheel", help="build dist/pysession_canton-*.whl").set_defaults(func=cmd_wheel)
     bench = commands.add_parser("bench", help="pysession against raw JS and the floor, in Chromium")
     bench.add_argument("--quick", action="store_true", help="tiny repetition counts (checks that it runs)")
     bench.set_defaults(func=cmd_bench)

@@ -17,9 +17,14 @@ from pathlib import Path
 
 import pysession
 
-NAME = "pysession"
-PAGE_BUNDLE = f"{NAME}.zip"
-WHEEL_NAME = rf"{NAME}-[^-/]+-py3-none-any\.whl"
+PACKAGE = "pysession"
+"""The import name: the package folder, and the page bundle's name."""
+DISTRIBUTION = "pysession-canton"
+"""The name on the package index (`pysession` there is another project)."""
+WHEEL_PREFIX = DISTRIBUTION.replace("-", "_")
+"""The distribution's name as wheel and sdist file names spell it."""
+PAGE_BUNDLE = f"{PACKAGE}.zip"
+WHEEL_NAME = rf"{WHEEL_PREFIX}-[^-/]+-py3-none-any\.whl"
 # The pytest kit runs on the test host; of it, pages need only MockWallet.
 IN_PAGES = ("pysession/testing/__init__.py", "pysession/testing/_mock_wallet.py")
 BYTECODE_COMPILER = Path(__file__).resolve().parent / "_bytecode.mjs"
@@ -35,16 +40,16 @@ def _package_files() -> list[tuple[str, bytes]]:
     files = []
     for path in sorted(root.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
-            files.append((f"{NAME}/{path.relative_to(root).as_posix()}", path.read_bytes()))
+            files.append((f"{PACKAGE}/{path.relative_to(root).as_posix()}", path.read_bytes()))
     return files
 
 
 def build_wheel(directory: Path) -> Path:
-    """Write pysession-<version>-py3-none-any.whl into directory and return its path."""
-    version = metadata.version(NAME)
-    dist_info = f"{NAME}-{version}.dist-info"
+    """Write pysession_canton-<version>-py3-none-any.whl into directory and return its path."""
+    version = metadata.version(DISTRIBUTION)
+    dist_info = f"{WHEEL_PREFIX}-{version}.dist-info"
     files = _package_files()
-    files.append((f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {NAME}\nVersion: {version}\n".encode()))
+    files.append((f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {DISTRIBUTION}\nVersion: {version}\n".encode()))
     files.append(
         (
             f"{dist_info}/WHEEL",
@@ -54,7 +59,7 @@ def build_wheel(directory: Path) -> Path:
     record = [_record_line(path, data) for path, data in files]
     record.append(f"{dist_info}/RECORD,,")
     files.append((f"{dist_info}/RECORD", ("\n".join(record) + "\n").encode()))
-    wheel = directory / f"{NAME}-{version}-py3-none-any.whl"
+    wheel = directory / f"{WHEEL_PREFIX}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, data in files:
             archive.writestr(path, data)
@@ -73,7 +78,7 @@ def write_page_bundle(wheel: Path, bundle: Path, pyodide_dir: Path) -> Path:
         folder = Path(scratch)
         with zipfile.ZipFile(wheel) as source:
             for name in source.namelist():
-                if name.startswith(f"{NAME}/") and (not name.startswith(f"{NAME}/testing/") or name in IN_PAGES):
+                if name.startswith(f"{PACKAGE}/") and (not name.startswith(f"{PACKAGE}/testing/") or name in IN_PAGES):
                     source.extract(name, folder)
         try:
             subprocess.run(["node", str(BYTECODE_COMPILER), str(pyodide_dir.resolve()), str(folder)], check=True)

@@ -36,7 +36,7 @@ import pytest
 from . import _launch
 from ._page import PYSCRIPT_DONE, AppPage, PyodidePage, PythonError, wait_until_ready
 from ._server import PREFIX, STATIC, StaticServer
-from ._wheel import PAGE_BUNDLE, WHEEL_NAME, build_wheel, write_page_bundle
+from ._wheel import PAGE_BUNDLE, WHEEL_NAME, WHEEL_PREFIX, build_wheel, write_page_bundle
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -72,7 +72,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def wheel_under_test(wheels: list[Path]) -> Path:
     """The pysession wheel among the served ones (a dApp may add its own)."""
-    return next((wheel for wheel in wheels if wheel.name.startswith("pysession-")), wheels[0])
+    return next((wheel for wheel in wheels if wheel.name.startswith(f"{WHEEL_PREFIX}-")), wheels[0])
 
 
 def start_server(root: Path, pyodide_dir: Path, wheels: list[Path], scratch: Path) -> StaticServer:
@@ -80,8 +80,8 @@ def start_server(root: Path, pyodide_dir: Path, wheels: list[Path], scratch: Pat
 
     Any URL of the root whose last segment is pysession.zip answers with the
     page bundle of the wheel under test, and any named
-    pysession-<version>-py3-none-any.whl with that wheel, so a dApp's own page
-    runs the code under test wherever it loads pysession from.
+    pysession_canton-<version>-py3-none-any.whl with that wheel, so a dApp's
+    own page runs the code under test wherever it loads pysession from.
     """
     wheel_dir = scratch / "wheels"
     uploads = scratch / "snapshot"
@@ -159,7 +159,7 @@ def pysession_wheel_paths(pytestconfig: pytest.Config) -> list[str]:
     """More URL paths where the dApp's own pages load pysession (ini pysession_wheel_paths; default none).
 
     Not needed when the file is named pysession.zip or
-    pysession-<version>-py3-none-any.whl: pysession_server answers those
+    pysession_canton-<version>-py3-none-any.whl: pysession_server answers those
     wherever they are. While an `app_page` tab is open, it answers each of
     these paths with the pysession wheel under test too. Override it in a
     conftest.py or a test module.

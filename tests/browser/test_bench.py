@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_benchmark_runs_and_reports_every_figure(tmp_path):
-    wheel = os.environ.get("PYSESSION_WHEEL") or str(next((ROOT / "dist").glob("pysession-*.whl")))
+    wheel = os.environ.get("PYSESSION_WHEEL") or str(next((ROOT / "dist").glob("pysession_canton-*.whl")))
     subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--wheel", str(ROOT / wheel), "--quick", "--out", str(tmp_path)],
         check=True,

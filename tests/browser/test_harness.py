@@ -128,7 +128,7 @@ def test_server_answers_pysession_by_name_wherever_a_page_asks_and_an_empty_favi
     assert kind == "application/zip"
     assert "pysession/__init__.pyc" in files and "pysession/testing/_mock_wallet.pyc" in files
     assert not [name for name in files if name.startswith("pysession/testing/_page") or not name.endswith(".pyc")]
-    assert get("/vendor/lib/pysession-9.9.9-py3-none-any.whl") == ("application/zip", pysession_wheels[0].read_bytes())
+    assert get("/vendor/lib/pysession_canton-9.9.9-py3-none-any.whl") == ("application/zip", pysession_wheels[0].read_bytes())
     assert get("/favicon.ico") == ("image/x-icon", b"")
     with pytest.raises(urllib.error.HTTPError, match="404"):
         get("/dist/not-pysession.zip")
@@ -166,7 +166,7 @@ def test_pyodide_loads_offline_and_imports_the_served_wheel(pyodide_page, pysess
     info = pyodide_page.run(
         """
         import sys, importlib.metadata, pysession
-        [sys.version_info[:2], pysession.__file__, importlib.metadata.version("pysession")]
+        [sys.version_info[:2], pysession.__file__, importlib.metadata.version("pysession-canton")]
         """
     )
     assert info[0] == [3, 14]

@@ -46,5 +46,5 @@ def test_the_plain_pyodide_app_connects_follows_tabs_and_restores(app_page):
     assert first.console_errors == []
     assert second.console_errors == []
     requested = first.page.evaluate("() => performance.getEntriesByType('resource').map((entry) => entry.name)")
-    assert any(url.endswith("/dist/pysession-0.1.0-py3-none-any.whl") for url in requested)
+    assert any(url.endswith("/dist/pysession_canton-0.1.0-py3-none-any.whl") for url in requested)
     assert all(url.startswith("http://127.0.0.1:") for url in requested)

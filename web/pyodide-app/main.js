@@ -4,7 +4,7 @@
 import { loadPyodide } from "../../node_modules/pyodide/pyodide.mjs";
 
 const here = (path) => new URL(path, import.meta.url).href;
-const WHEEL = here("../../dist/pysession-0.1.0-py3-none-any.whl");
+const WHEEL = here("../../dist/pysession_canton-0.1.0-py3-none-any.whl");
 
 async function main() {
   const pyodide = await loadPyodide({ indexURL: here("../../node_modules/pyodide/") });
