@@ -79,19 +79,22 @@ def ensure_chromium() -> str:
 
 
 def build_wheel() -> Path:
-    """dist/pysession_canton-*.whl and the page bundle dist/pysession.zip, the bundle's size against its budget."""
+    """dist/: the wheel, the sdist and the page bundle pysession.zip; the bundle's size against its budget."""
     ensure_venv()
     ensure_node_modules()
     DIST.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=DIST) as scratch:
-        run(venv_python(), "-m", "hatchling", "build", "-t", "wheel", "-d", scratch)
+        run(venv_python(), "-m", "hatchling", "build", "-t", "wheel", "-t", "sdist", "-d", scratch)
         built = next(Path(scratch).glob(f"{WHEEL_PREFIX}-*-py3-none-any.whl"))
+        sdist = next(Path(scratch).glob(f"{WHEEL_PREFIX}-*.tar.gz"))
         bundle = write_page_bundle(built, Path(scratch) / PAGE_BUNDLE, PYODIDE)
         # Replaced in place, never deleted first: a running test server keeps serving a whole file.
         os.replace(bundle, DIST / PAGE_BUNDLE)
+        os.replace(sdist, DIST / sdist.name)
         wheel = DIST / built.name
         os.replace(built, wheel)
     log(f"{wheel.relative_to(ROOT)}: {wheel.stat().st_size / 1024:.1f} KB (what pip installs: runtime + pytest kit)")
+    log(f"dist/{sdist.name}: the sources the wheel is built from")
     size = (DIST / PAGE_BUNDLE).stat().st_size
     verdict = "within" if size <= PAGE_BUNDLE_BUDGET_BYTES else "OVER"
     budget = PAGE_BUNDLE_BUDGET_BYTES // 1024
@@ -228,7 +231,8 @@ def main() -> None:
     test = commands.add_parser("test", help="run the whole test suite (CPython, then Chromium)")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
     test.set_defaults(func=cmd_test)
-    commands.add_parser("wheel", help="build dist/pysession_canton-*.whl").set_defaults(func=cmd_wheel)
+    wheel = commands.add_parser("wheel", help="build the wheel, the sdist and the page bundle into dist/")
+    wheel.set_defaults(func=cmd_wheel)
     bench = commands.add_parser("bench", help="pysession against raw JS and the floor, in Chromium")
     bench.add_argument("--quick", action="store_true", help="tiny repetition counts (checks that it runs)")
     bench.set_defaults(func=cmd_bench)

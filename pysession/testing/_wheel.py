@@ -49,7 +49,8 @@ def build_wheel(directory: Path) -> Path:
     version = metadata.version(DISTRIBUTION)
     dist_info = f"{WHEEL_PREFIX}-{version}.dist-info"
     files = _package_files()
-    files.append((f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {DISTRIBUTION}\nVersion: {version}\n".encode()))
+    metadata_text = f"Metadata-Version: 2.1\nName: {DISTRIBUTION}\nVersion: {version}\n"
+    files.append((f"{dist_info}/METADATA", metadata_text.encode()))
     files.append(
         (
             f"{dist_info}/WHEEL",

@@ -1,4 +1,4 @@
-"""The README and docs/ link to each other and into the checkout: every relative link must lead somewhere."""
+"""The README, the changelog and docs/ link to each other and into the checkout: every relative link must lead somewhere."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+PAGES = [ROOT / "README.md", ROOT / "CHANGELOG.md", *DOCS]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
@@ -33,5 +34,5 @@ def test_every_relative_link_names_a_file_and_heading_that_exist():
 
 def test_the_readme_points_at_every_doc():
     readme = (ROOT / "README.md").read_text()
-    for doc in PAGES[1:]:
+    for doc in DOCS:
         assert f"](docs/{doc.name})" in readme, f"README.md's table of where to read on lacks docs/{doc.name}"
