@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from pyodide.ffi import to_js
 from pyodide.ffi.wrappers import add_event_listener, remove_event_listener
@@ -64,6 +65,14 @@ def describe_error(error: Exception) -> str:
     """The error row: the class a dApp would catch, the wallet's code when it gave one, the message."""
     code = f" {error.code}" if isinstance(error, pysession.WalletError) and error.code is not None else ""
     return f"{type(error).__name__}{code}: {error}"
+
+
+def sign_in_url(error: Exception | None) -> str | None:
+    """Where the wallet asks its user to sign in, when it answered a connect so; only a web page's address."""
+    if not isinstance(error, pysession.NotConnectedError) or error.user_url is None:
+        return None
+    url = urljoin(str(window.location.href), error.user_url)
+    return url if urlsplit(url).scheme in ("http", "https") else None
 
 
 def describe(event: Any) -> str:
@@ -148,6 +157,10 @@ class Demo:
         show("network", state.network_id or NOTHING)
         show("error", describe_error(state.last_error) if state.last_error else NOTHING)
         by_id("error").classList.toggle("error", state.last_error is not None)
+        url = sign_in_url(state.last_error)
+        by_id("sign-in").hidden = url is None
+        if url is not None:
+            by_id("sign-in-link").href = url
         by_id("connect").disabled = state.status != "disconnected"
         by_id("disconnect").disabled = state.status == "disconnected"
         if state.status != "reconnecting":

@@ -9,17 +9,32 @@
 //
 // A classic script: it defines globalThis.createMockWallet(options), options
 // being connected, partyId, networkId, scenarios, delaysMs, connectDelayMs,
-// connectError, shared. `scenarios` fails a method with a ProviderRpcError
-// (an Error with `code`): {connect: "userRejected"}, one of SCENARIOS below,
-// or {connect: {code, message, data}}; `delaysMs` answers a method late
-// ({connect: 200}). Both stay editable as wallet.scenarios and wallet.delaysMs.
+// connectError, shared, flavor, signedIn, userUrl. `scenarios` fails a method
+// with a ProviderRpcError (an Error with `code`): {connect: "userRejected"},
+// one of SCENARIOS below, or {connect: {code, message, data}}; `delaysMs`
+// answers a method late ({connect: 200}). Both stay editable as
+// wallet.scenarios and wallet.delaysMs.
+//
+// `flavor: "splice"` answers as the Canton Network's reference wallet gateway
+// does through its dApp SDK (@canton-network/core-provider-dapp): the
+// gateway's status, connect result and account shapes; failures as the SDK
+// rejects them, `new Error("RPC error: <code> - <message>")` with no `code`;
+// `statusChanged` then `connected` where the original's flavour (the default)
+// emits `statusChanged` then `accountsChanged`; a network switch as a
+// `statusChanged`, never `chainChanged`. `signedIn: false` (either flavour)
+// makes connect answer the gateway's "not connected: sign in at userUrl"
+// result until signIn().
+//
 // Besides the provider API, the wallet has its knobs (setParty, setNetwork,
-// setConnected, drop), state() and subscribe(fn): fn() after every change of
-// its state, from this tab or another, for a wallet UI to redraw.
+// setConnected, drop, signIn, signOut), state() and subscribe(fn): fn() after
+// every change of its state, from this tab or another, for a wallet UI to redraw.
 (() => {
   const STATE_KEY = "mockwallet.state";
   const CHANNEL = "mockwallet";
   const PROVIDER = { id: "mock", version: "0", providerType: "browser" };
+  const FLAVORS = ["original", "splice"];
+  // Where a signed-out wallet sends the user (as pysession.testing.SIGN_IN_URL).
+  const SIGN_IN_URL = "https://wallet.example/sign-in";
 
   // The original testing kit's named failures: EIP-1193 and JSON-RPC codes, as CIP-0103 wallets use them.
   const SCENARIOS = {
@@ -69,40 +84,63 @@
       scenarios: {},
       delaysMs: {},
       shared: false,
+      flavor: "original",
+      signedIn: true,
+      userUrl: SIGN_IN_URL,
       ...options,
     };
+    if (!FLAVORS.includes(settings.flavor)) {
+      throw new TypeError(`mock wallet: flavor is one of ${FLAVORS.join(", ")}, not ${JSON.stringify(settings.flavor)}`);
+    }
+    const splice = settings.flavor === "splice";
     Object.values(settings.scenarios).forEach(scenarioError);
     const listeners = new Map();
     const subscribers = new Set();
     const channel = settings.shared ? new BroadcastChannel(CHANNEL) : null;
     let state = {
+      signedIn: settings.signedIn,
       connected: settings.connected,
       partyId: settings.partyId,
       networkId: settings.networkId,
       ...(settings.shared ? readShared() : null),
     };
 
-    const status = () => ({
-      provider: PROVIDER,
-      connection: { isConnected: state.connected },
-      network: { networkId: state.networkId },
-    });
+    // The gateway's ConnectResult: signed out, it says why and where to sign in.
+    const connection = () =>
+      state.signedIn
+        ? { isConnected: state.connected, isNetworkConnected: state.connected }
+        : { isConnected: false, isNetworkConnected: false, networkReason: "Unauthenticated", userUrl: settings.userUrl };
 
-    const accounts = () =>
-      state.connected
-        ? [
-            {
-              primary: true,
-              partyId: state.partyId,
-              status: "allocated",
-              hint: state.partyId.split("::")[0],
-              publicKey: "mock-public-key",
-              namespace: "mock-namespace",
-              networkId: state.networkId,
-              signingProviderId: "mock-signer",
-            },
-          ]
-        : [];
+    function status() {
+      if (!splice) {
+        return { provider: PROVIDER, connection: { isConnected: state.connected }, network: { networkId: state.networkId } };
+      }
+      const { userUrl, ...link } = connection();
+      return {
+        provider: { id: "mock-wallet-gateway", providerType: "remote", userUrl: settings.userUrl },
+        connection: link,
+        network: { networkId: state.networkId, ledgerApi: "https://ledger.wallet.example" },
+        ...(state.connected ? { session: { accessToken: "mock-access-token", userId: "mock-user" } } : null),
+      };
+    }
+
+    function accounts() {
+      if (!state.connected) return [];
+      const account = {
+        primary: true,
+        partyId: state.partyId,
+        status: splice ? "initialized" : "allocated",
+        hint: state.partyId.split("::")[0],
+        publicKey: "mock-public-key",
+        namespace: "mock-namespace",
+        networkId: state.networkId,
+        signingProviderId: "mock-signer",
+      };
+      return [splice ? { ...account, disabled: false } : account];
+    }
+
+    // A failure as this flavour's provider rejects: the SDK keeps the code only in the text.
+    const failure = (error) => (splice ? new Error(`RPC error: ${error.code} - ${error.message}`) : error);
 
     function emit(event, ...args) {
       const registered = [...(listeners.get(event) ?? [])];
@@ -126,9 +164,16 @@
         localStorage.setItem(STATE_KEY, JSON.stringify(state));
         channel.postMessage(state);
       }
+      const connecting = state.connected && !before.connected;
       if (before.connected !== state.connected) emit("statusChanged", status());
-      if (state.connected && (!before.connected || before.partyId !== state.partyId)) emit("accountsChanged", accounts());
-      if (before.networkId !== state.networkId) emit("chainChanged", { networkId: state.networkId });
+      if (splice) {
+        if (connecting) emit("connected", status());
+        if (state.connected && !connecting && before.partyId !== state.partyId) emit("accountsChanged", accounts());
+        if (state.connected && !connecting && before.networkId !== state.networkId) emit("statusChanged", status());
+      } else {
+        if (state.connected && (connecting || before.partyId !== state.partyId)) emit("accountsChanged", accounts());
+        if (before.networkId !== state.networkId) emit("chainChanged", { networkId: state.networkId });
+      }
       for (const subscriber of [...subscribers]) {
         try {
           subscriber();
@@ -145,13 +190,14 @@
 
     async function connect() {
       if (settings.connectError) throw new Error(settings.connectError);
+      if (!state.signedIn) return connection();
       if (state.connected) {
         emit("statusChanged", status());
-        emit("accountsChanged", accounts());
+        emit(splice ? "connected" : "accountsChanged", splice ? status() : accounts());
       } else {
         apply({ connected: true });
       }
-      return { isConnected: true };
+      return splice ? connection() : { isConnected: true };
     }
 
     const methods = {
@@ -171,9 +217,9 @@
       async request({ method, params } = {}) {
         const delay = wallet.delaysMs[method] ?? 0;
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-        if (wallet.scenarios[method] != null) throw scenarioError(wallet.scenarios[method]);
+        if (wallet.scenarios[method] != null) throw failure(scenarioError(wallet.scenarios[method]));
         const handler = Object.hasOwn(methods, method) ? methods[method] : null;
-        if (!handler) throw new ProviderRpcError(`mock wallet: unsupported method ${method}`, 4200);
+        if (!handler) throw failure(new ProviderRpcError(`mock wallet: unsupported method ${method}`, 4200));
         return handler(params);
       },
       on(event, listener) {
@@ -199,6 +245,10 @@
       // The wallet's own connection changing (its popup, its node): every tab's wallet emits the events.
       setConnected: (connected) => apply({ connected }),
       drop: () => apply({ connected: false }),
+      // The user signs in at the wallet (its login page): it connects, and says so as the gateway does.
+      signIn: () => apply({ signedIn: true, connected: true }),
+      // The user signs out at the wallet: its connection ends, and connect answers "sign in" again.
+      signOut: () => apply({ signedIn: false, connected: false }),
       close: () => channel?.close(),
     };
     return wallet;

@@ -140,7 +140,9 @@ class PyodidePage(_Tab):
 
         Call it once per tab. Options are the JS ones, snake_case allowed:
         connected, party_id, network_id, scenarios, delays_ms, connect_delay_ms,
-        connect_error, shared (see web/mock-wallet.js).
+        connect_error, shared, flavor ("splice": the Canton wallet gateway's
+        answers and errors), signed_in (False: connect answers "sign in at
+        user_url" until `mockWallet.signIn()`), user_url (see web/mock-wallet.js).
         The same wallet is at `window.canton`, where dApps look for an injected provider.
         """
         self.inject(wallet_script(options, also=("canton",)))

@@ -253,9 +253,11 @@ def app_page(
 
     `app_page(path="/", *, ready=PYSCRIPT_DONE, wallet=None)`: `ready` is a JS
     expression that is truthy once the page is usable (default: every
-    PyScript script on it has run); `wallet` is a dict of mock wallet options,
-    injected at `window.canton` before the page's scripts run. The tabs close
-    at the end of the test.
+    PyScript script on it has run); `wallet` is a dict of mock wallet options
+    (as `PyodidePage.install_wallet`'s: `{"flavor": "splice", "signed_in": False}`
+    is a Canton wallet gateway whose user has not signed in yet), injected at
+    `window.canton` before the page's scripts run. The tabs close at the end
+    of the test.
     """
     wheel = wheel_under_test(pysession_wheels)
     undo = [pysession_server.serve_at(path, wheel) for path in pysession_wheel_paths]

@@ -161,6 +161,41 @@ def test_a_rejected_connect_shows_the_error_class_and_the_wallets_code(app_page)
     assert tab.console_errors == []
 
 
+def expect_sign_in(tab: AppPage) -> None:
+    """Signed out, a connect shows the wallet's answer and a link to its sign-in page (the wallet card)."""
+    expect_session(tab, "disconnected")
+    expect(tab.page.locator("#error")).to_have_text(
+        "NotConnectedError: the wallet is not connected (Unauthenticated); sign in at #wallet-card"
+    )
+    link = tab.page.locator("#sign-in a")
+    expect(link).to_have_text("Sign in to your wallet")
+    expect(link).to_have_attribute("href", tab.url + "#wallet-card")
+
+
+def test_signing_in_on_the_wallet_card_connects_every_open_tab_without_another_click(app_page, context):
+    context.add_init_script(RECORD_REQUESTS)
+    first = open_demo(app_page)
+    second = open_demo(app_page)
+    first.page.uncheck("#signed-in")  # the user signs out of the wallet: every tab's wallet card says so
+    expect(second.page.locator("#signed-in")).not_to_be_checked()
+    expect(first.page.locator("#wallet-reconnect")).to_be_disabled()
+    for tab in (first, second):
+        tab.page.click("#connect")
+        expect_sign_in(tab)
+        expect(tab.page.locator("#plaintext")).to_have_text("nothing stored")
+        assert requested(tab) == ["status", "connect"]  # asked for no party: there is none to show
+
+    second.page.click("#sign-in a")  # to the wallet's sign-in page: here, its card
+    second.page.check("#signed-in")
+    for tab in (first, second):
+        expect_session(tab, "connected", ALICE)  # no other click, in either tab
+        expect(tab.page.locator("#sign-in")).to_be_hidden()
+        expect(tab.page.locator("#error")).to_have_text(NOTHING)
+        expect(tab.page.locator("#plaintext")).to_contain_text(f'"partyId": "{ALICE}"')
+        assert requested(tab).count("connect") == 1
+        assert tab.console_errors == []
+
+
 def test_a_connect_in_one_tab_connects_the_other_through_the_wallets_own_events(app_page, context):
     """The original's rule: the wallet's statusChanged(true) moves a disconnected store to connected, in every tab."""
     context.add_init_script(RECORD_REQUESTS)
@@ -329,12 +364,15 @@ FIXED_TIME = "2026-01-15T10:00:00Z"
 
 
 def test_the_readme_screenshot(app_page, context):
-    """Writes docs/demo.png: connected, after a party switch, a network switch and a drop the wallet came back from."""
+    """Writes docs/demo.png: connected by signing in, then a party switch, a network switch and a drop the wallet came back from."""
     context.add_init_script(FIXED_CRYPTO)
     context.clock.set_fixed_time(FIXED_TIME)
     tab = open_demo(app_page)
     tab.page.set_viewport_size({"width": 1280, "height": 900})
+    tab.page.uncheck("#signed-in")
     tab.page.click("#connect")
+    expect_sign_in(tab)
+    tab.page.check("#signed-in")
     expect_session(tab, "connected", ALICE)
     tab.page.click("#switch-party")
     expect_session(tab, "connected", BOB)

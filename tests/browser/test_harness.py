@@ -290,6 +290,7 @@ def test_shared_mock_wallet_syncs_tabs_like_an_extension(pyodide_page, new_tab):
     third = new_tab()
     third.install_wallet(shared=True)
     assert third.page.evaluate("mockWallet.state()") == {
+        "signedIn": True,
         "connected": True,
         "partyId": "party::bob",
         "networkId": "canton:da-devnet",
