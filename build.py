@@ -53,7 +53,7 @@ def ensure_venv() -> None:
 
 
 def ensure_node_modules() -> None:
-    """Pyodide and PyScript, exactly as package-lock.json pins them."""
+    """Pyodide and PyScript, and the tests' Canton dApp SDK and esbuild, exactly as package-lock.json pins them."""
     lock = ROOT / "package-lock.json"
     stamp = ROOT / "node_modules" / ".lock.sha256"
     wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
