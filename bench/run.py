@@ -23,7 +23,13 @@ import time
 import zipfile
 from pathlib import Path
 
-from pysession.testing._server import CHROMIUM_ARGS, PAGE_BUNDLE_BUDGET_BYTES, StaticServer, chromium_path
+from pysession.testing._server import (
+    CHROMIUM_ARGS,
+    CROSS_ORIGIN_ISOLATION,
+    PAGE_BUNDLE_BUDGET_BYTES,
+    StaticServer,
+    chromium_path,
+)
 from pysession.testing._wheel import IN_PAGES, PAGE_BUNDLE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +37,6 @@ STARTUP_BASELINE_MS = 89.0
 """import + create + init() in the recorded run of 2026-11-25 (README), the start-up figure's baseline."""
 MODEST_MBIT_PER_S = 9.0
 """A modest connection (Chrome DevTools' Fast 4G preset): a first visit downloads the bundle at this rate."""
-# Cross-origin isolation gives performance.now() 5 us resolution.
-ISOLATED = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 
 # A real session envelope: what connect() persists for one wallet account.
 SETUP = """
@@ -577,7 +581,8 @@ def main() -> None:
     trials = 3 if quick else 30
     tab_counts = [2, 3] if quick else [2, 4, 8, 12, 16]
 
-    server = StaticServer(ROOT, headers=ISOLATED)
+    # Cross-origin isolation gives performance.now() 5 us resolution, and the worker page its window.
+    server = StaticServer(ROOT, headers=CROSS_ORIGIN_ISOLATION)
     scratch = Path(tempfile.mkdtemp(dir=args.wheel.resolve().parent))
     bundles = {"bytecode": args.wheel.resolve().parent / PAGE_BUNDLE, "sources": source_bundle(args.wheel, scratch / "sources.zip")}
     urls = {name: f"{server.url}/bench/bench.html?bundle=/{bundle.relative_to(ROOT)}" for name, bundle in bundles.items()}
