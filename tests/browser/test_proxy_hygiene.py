@@ -57,7 +57,7 @@ def test_a_hundred_store_lifetimes_leave_nothing_behind(pyodide_page):
     )
     during = tab.run("left()")
     assert during["proxies"] > start["proxies"]
-    assert (during["timers"], during["channels"], during["connections"], during["wallet listeners"]) == (2, 1, 2, 3)
+    assert (during["timers"], during["channels"], during["connections"], during["wallet listeners"]) == (2, 1, 2, 4)
     tab.run("live.destroy()\ndel live")
 
     tab.run(f"for index in range({CYCLES}):\n    await cycle(index)", timeout=120)
