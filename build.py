@@ -16,7 +16,13 @@ import tempfile
 import venv
 from pathlib import Path
 
-from pysession.testing._server import DEFAULT_CHROMIUM, PAGE_BUNDLE_BUDGET_BYTES, StaticServer, chromium_path
+from pysession.testing._server import (
+    CROSS_ORIGIN_ISOLATION,
+    DEFAULT_CHROMIUM,
+    PAGE_BUNDLE_BUDGET_BYTES,
+    StaticServer,
+    chromium_path,
+)
 from pysession.testing._wheel import PAGE_BUNDLE, WHEEL_PREFIX, write_page_bundle
 
 ROOT = Path(__file__).resolve().parent
@@ -115,14 +121,18 @@ def cmd_wheel(_: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    """The demo (index.html) and the plain Pyodide app, served from the checkout on 127.0.0.1 only."""
+    """The demo (index.html, worker.html) and the plain Pyodide app, served from the checkout on 127.0.0.1 only.
+
+    Cross-origin isolated, as the worker page needs.
+    """
     build_wheel()
     try:
-        server = StaticServer(ROOT, port=args.port)
+        server = StaticServer(ROOT, port=args.port, headers=CROSS_ORIGIN_ISOLATION)
     except OSError as error:
         sys.exit(f"[build] cannot listen on 127.0.0.1:{args.port} ({error.strerror}); try --port {args.port + 1}")
     with server:
         log(f"serving the demo at {server.url}/ (Ctrl-C to stop)")
+        log(f"the same demo with its Python in a PyScript worker is at {server.url}/worker.html")
         log(f"the plain Pyodide app is at {server.url}/web/pyodide-app/")
         try:
             server.wait()

@@ -3,7 +3,8 @@
 Contenders, interleaved A, B, C, A, B, C ... so that noise hits all alike:
 - raw JS: bench/baseline.js doing the same browser work, timed in JS;
 - the floor: the same JS functions awaited from Python once per operation;
-- pysession.
+- pysession;
+- and, in PyScript pages, init() and a request from a worker beside the main thread (bench/threads.py).
 
 Run through `python build.py bench`; `--quick` shrinks every repetition count
 (the test suite runs it that way so that the benchmark keeps working). Writes
@@ -23,7 +24,13 @@ import time
 import zipfile
 from pathlib import Path
 
-from pysession.testing._server import CHROMIUM_ARGS, PAGE_BUNDLE_BUDGET_BYTES, StaticServer, chromium_path
+from pysession.testing._server import (
+    CHROMIUM_ARGS,
+    CROSS_ORIGIN_ISOLATION,
+    PAGE_BUNDLE_BUDGET_BYTES,
+    StaticServer,
+    chromium_path,
+)
 from pysession.testing._wheel import IN_PAGES, PAGE_BUNDLE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +38,6 @@ STARTUP_BASELINE_MS = 89.0
 """import + create + init() in the recorded run of 2026-11-25 (docs/performance.md), the start-up figure's baseline."""
 MODEST_MBIT_PER_S = 9.0
 """A modest connection (Chrome DevTools' Fast 4G preset): a first visit downloads the bundle at this rate."""
-# Cross-origin isolation gives performance.now() 5 us resolution.
-ISOLATED = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 
 # A real session envelope: what connect() persists for one wallet account.
 SETUP = """
@@ -510,6 +515,48 @@ def import_breakdown_figure(context, url: str, trials: int) -> dict:
     }
 
 
+def thread_figures(context, server_url: str, rounds: int, trials: int) -> list[dict]:
+    """init() and a request round trip in a PyScript worker beside the same on the main thread, pages interleaved."""
+    samples: dict[str, dict[str, list[float]]] = {"main thread": {"init": [], "request": []}, "PyScript worker": {"init": [], "request": []}}
+    pages = {"main thread": "main-thread.html", "PyScript worker": "worker.html"}
+    for _ in range(rounds):
+        for name, page_name in pages.items():
+            page = context.new_page()
+            errors: list[str] = []
+
+            def record(error, errors=errors):
+                errors.append(str(error))
+
+            page.on("pageerror", record)
+            page.goto(f"{server_url}/bench/{page_name}?trials={trials}")
+            page.wait_for_function("window.threadFigures !== undefined", timeout=120_000, polling=100)
+            timed = json.loads(page.evaluate("window.threadFigures"))
+            page.close()
+            if errors:
+                raise RuntimeError(f"page errors in bench/{page_name}: {errors}")
+            for call in ("init", "request"):
+                samples[name][call] += timed[call]
+    figures = []
+    for call, what, target in (
+        ("init", "init() restoring a session, PyScript worker vs main thread", 2.0),
+        ("request", "a wallet request round trip, PyScript worker vs main thread", None),
+    ):
+        main, worker = samples["main thread"][call], samples["PyScript worker"][call]
+        ratio = statistics.median(worker) / statistics.median(main)
+        figures.append(
+            {
+                "figure": what,
+                "unit": f"ms/{call}",
+                "repetitions": len(worker),
+                "contenders": {"main thread": summary(main), "PyScript worker": summary(worker)},
+                "ratio_to_main": ratio,
+                "target": f"<= {target:g} x the main thread's" if target else "(reported)",
+                "met": ratio <= target if target else None,
+            }
+        )
+    return figures
+
+
 def wheel_figures(wheel: Path) -> list[dict]:
     """The bundle a page loads (without the pytest kit), against its budget; the wheel pip installs, for the record."""
     bundle = wheel.parent / "pysession.zip"
@@ -549,6 +596,8 @@ def print_table(figures: list[dict], curve: list[dict]) -> None:
                 ratio = f"{figure['ratio_to_floor']:.2f}x floor, {figure['ratio_to_raw']:.2f}x raw"
             elif name == "pysession" and "ratio_to_baseline" in figure:
                 ratio = f"{figure['ratio_to_baseline']:.2f}x baseline"
+            elif name == "PyScript worker" and "ratio_to_main" in figure:
+                ratio = f"{figure['ratio_to_main']:.2f}x main thread"
             elif name == "pysession" and "ratio_to_raw" in figure:
                 ratio = f"{figure['ratio_to_raw']:.2f}x JS"
             p95 = f"{stats['p95']:.3f}" if stats["p95"] is not None else ""
@@ -577,7 +626,8 @@ def main() -> None:
     trials = 3 if quick else 30
     tab_counts = [2, 3] if quick else [2, 4, 8, 12, 16]
 
-    server = StaticServer(ROOT, headers=ISOLATED)
+    # Cross-origin isolation gives performance.now() 5 us resolution, and the worker page its window.
+    server = StaticServer(ROOT, headers=CROSS_ORIGIN_ISOLATION)
     scratch = Path(tempfile.mkdtemp(dir=args.wheel.resolve().parent))
     bundles = {"bytecode": args.wheel.resolve().parent / PAGE_BUNDLE, "sources": source_bundle(args.wheel, scratch / "sources.zip")}
     urls = {name: f"{server.url}/bench/bench.html?bundle=/{bundle.relative_to(ROOT)}" for name, bundle in bundles.items()}
@@ -597,6 +647,7 @@ def main() -> None:
         figures += event_figures(tabs[0], 1_000 if quick else 10_000, 100 if quick else 1_000)
         figures += startup_figures(context, urls, {name: b.stat().st_size for name, b in bundles.items()}, 2 if quick else 5)
         figures.append(import_breakdown_figure(context, url, 2 if quick else 5))
+        figures += thread_figures(context, server.url, 1 if quick else 3, 3 if quick else 10)
         figures += wheel_figures(args.wheel)
         errors = [error for tab in tabs for error in tab.errors]
         version = browser.version

@@ -104,6 +104,7 @@ class SessionStore:
         self._generation = self._runs = 0
         self._restoring: asyncio.Future[None] | None = None
         self._destroyed = False
+        self._connecting: object | None = None  # the connect() run under way, until the app's next action
         guard = functools.partial(guarded, report=self._report, stopped=lambda: self._destroyed)
         self._listing = False
         self._wallet.listen(
@@ -167,13 +168,14 @@ class SessionStore:
         """Ask the wallet to connect; connected once it resolves; a failure lands in ``last_error``, never raises."""
         if self._destroyed:
             return self._cell.get()
-        generation = self._begin()
+        self._begin()
+        self._connecting = attempt = object()
         was_on = self._cell.get().status in ("connected", "reconnecting")
         self._cell.set(status="connecting", last_error=None)
         self._runs += 1
         try:
             refused = connect_refused(await self._wallet.request("connect", params))
-            if not self._is_current(generation):
+            if not self._owns_connect(attempt):
                 return self._cell.get()
             if refused is not None:
                 self._end(refused, forget=was_on)
@@ -183,16 +185,17 @@ class SessionStore:
             asked = self._wallet.session(accounts=state.account is None, status=None, network_id=state.network_id)
             accounts, network_id = await asked
         except asyncio.CancelledError:
-            if self._is_current(generation):
+            if self._owns_connect(attempt):
                 self._end(None, forget=False)
             raise
         except Exception as exc:
-            if self._is_current(generation):
+            if self._owns_connect(attempt):
                 self._end(exc, forget=False)
             return self._cell.get()
         finally:
             self._runs -= 1
-        if self._is_current(generation):
+        if self._owns_connect(attempt):
+            self._connecting = None
             if accounts and self._cell.get().account is None:
                 self._apply_accounts(accounts, local=True)
             self._enter_connected(network_id=self._cell.get().network_id or network_id)
@@ -203,6 +206,7 @@ class SessionStore:
         """The user's intent to end the session: other tabs are told first; never followed by a reconnect."""
         if self._destroyed:
             return
+        self._connecting = None
         self._announcer.tell_tabs(SyncMessage("disconnect"))
         self._end(None)
         with reported(self._report, "the wallet's disconnect failed"):
@@ -217,6 +221,7 @@ class SessionStore:
             await asyncio.shield(self._restoring)
             return self._cell.get()
         generation = self._begin()
+        self._connecting = None
         self._restoring = done = current_loop().create_future()
         self._cell.set(status="reconnecting", last_error=None)
         self._runs += 1
@@ -476,6 +481,16 @@ class SessionStore:
         if self._backoff is not None:
             self._backoff.cancel()
         return self._generation
+
+    def _owns_connect(self, attempt: object) -> bool:
+        """Whether a connect run still decides its outcome: only the app's own next call supersedes it.
+
+        A wallet event or tab message that arrives while the request is out (a
+        ``statusChanged(false)`` from an earlier drop, late from a worker's main
+        thread) ends ``connecting`` but is older than the wallet's answer, so the
+        answer still lands and ``connect()`` returns the state it reached.
+        """
+        return attempt is self._connecting and not self._destroyed
 
     def _is_current(self, generation: int) -> bool:
         return generation == self._generation and not self._destroyed

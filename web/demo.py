@@ -1,4 +1,4 @@
-"""The pysession demo dApp, run by PyScript from index.html.
+"""The pysession demo dApp, run by PyScript from index.html, and in a PyScript worker from worker.html.
 
 It drives the wallet it finds at ``window.canton`` (web/wallet-extension.js puts
 a mock one there, as a browser-extension wallet would) through one pysession
@@ -11,6 +11,9 @@ one proxy per listener and destroys it on removal; the countdowns and the
 re-reading are asyncio tasks, which need no proxies of ours; the store destroys
 its own. ``Demo.close()`` undoes all of it when the page goes away
 (tests/browser/test_demo.py checks that nothing is left).
+
+In a worker, ``pyscript``'s ``window`` and ``document`` are the page's, so the
+same code runs there unchanged.
 """
 
 from __future__ import annotations
@@ -23,12 +26,11 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from pyodide.ffi import to_js
 from pyodide.ffi.wrappers import add_event_listener, remove_event_listener
 from pyscript import document, window
 
 import pysession
-from pysession.browser import create_encrypted_indexeddb_storage
+from pysession.browser import JsProvider, create_encrypted_indexeddb_storage
 from pysession.events import EVENT_TYPES
 
 # Where the session lives (the names @partylayer/session uses too): the store's
@@ -253,8 +255,7 @@ class Demo:
 
     async def reauthenticate(self, context: pysession.ReauthContext) -> None:
         """The store's re-auth hook: ask the wallet to confirm the session (a real one would prompt)."""
-        request = to_js({"method": "connect"}, dict_converter=window.Object.fromEntries)
-        await self.store.get_provider().request(request)
+        await JsProvider(self.store.get_provider()).request({"method": "connect"})
 
     # -- ownership -----------------------------------------------------------
 

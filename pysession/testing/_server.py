@@ -41,6 +41,10 @@ The bundle is bytecode, two and a half times the bytes of its sources: a first
 visit downloads more once, and every page load skips compiling (the benchmark
 weighs the two)."""
 
+CROSS_ORIGIN_ISOLATION = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
+"""What a page needs for Python in a PyScript worker to use the main thread's ``window`` (synchronous Atomics
+over a SharedArrayBuffer). Everything here is same-origin, so nothing else changes for other pages."""
+
 PREFIX = "/_pysession/"
 STATIC = Path(__file__).resolve().parent / "static"
 

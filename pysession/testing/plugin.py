@@ -35,7 +35,7 @@ import pytest
 
 from . import _launch
 from ._page import PYSCRIPT_DONE, AppPage, PyodidePage, PythonError, wait_until_ready
-from ._server import PREFIX, STATIC, StaticServer
+from ._server import CROSS_ORIGIN_ISOLATION, PREFIX, STATIC, StaticServer
 from ._wheel import PAGE_BUNDLE, WHEEL_NAME, WHEEL_PREFIX, build_wheel, write_page_bundle
 
 if TYPE_CHECKING:
@@ -78,6 +78,9 @@ def wheel_under_test(wheels: list[Path]) -> Path:
 def start_server(root: Path, pyodide_dir: Path, wheels: list[Path], scratch: Path) -> StaticServer:
     """Serve root at /, and under /_pysession/ Pyodide, the wheels, the harness and the snapshot upload.
 
+    Every answer carries the cross-origin isolation headers, so a dApp's worker
+    pages (``<script type="py" worker>``) run under test as they do on its site.
+
     Any URL of the root whose last segment is pysession.zip answers with the
     page bundle of the wheel under test, and any named
     pysession_canton-<version>-py3-none-any.whl with that wheel, so a dApp's
@@ -95,7 +98,7 @@ def start_server(root: Path, pyodide_dir: Path, wheels: list[Path], scratch: Pat
         f"{PREFIX}snapshot/": uploads,
         PREFIX: STATIC,
     }
-    server = StaticServer(root, mounts=mounts, upload_dir=uploads)
+    server = StaticServer(root, mounts=mounts, upload_dir=uploads, headers=CROSS_ORIGIN_ISOLATION)
     wheel = wheel_dir / wheel_under_test(wheels).name
     server.answer_name(re.escape(PAGE_BUNDLE), write_page_bundle(wheel, scratch / PAGE_BUNDLE, pyodide_dir))
     server.answer_name(WHEEL_NAME, wheel)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 import pysession
+from pysession.browser import BroadcastOptions
 from pysession.testing import MockWallet
 
 from .support import (
@@ -385,3 +388,54 @@ async def test_connect_shows_connected_on_the_wallets_status_then_its_party():
 
 def _party(account):
     return account.party_id if account else None
+
+
+@pytest.mark.parametrize("late", ["statusChanged(false)", "another tab's disconnect"])
+async def test_connect_returns_the_state_it_reached_when_an_older_event_lands_first(late):
+    """A worker hears its wallet a hop late: a drop heard while the connect request is out is older than the
+    wallet's answer, so connect() returns connected, and that is what the store shows."""
+    storage = pysession.MemoryStorage()
+    wallet = ScriptedWallet(party_id="alice::1220")
+    answered = loop().create_future()
+
+    async def connect_after_the_late_event():
+        await answered
+        wallet.set_connected(True)
+        return {"isConnected": True}
+
+    wallet.script["connect"] = connect_after_the_late_event
+    hub_message = {"v": 1, "kind": "disconnect"}
+    channel = FakeChannel()
+    store = make_store(
+        wallet, storage=storage, broadcast=BroadcastOptions(channel_factory=lambda name: channel)
+    )
+    connecting = loop().create_task(store.connect())
+    await settle()
+    if late == "statusChanged(false)":
+        wallet.emit("statusChanged", {"connection": {"isConnected": False}})
+    else:
+        channel.deliver(hub_message)
+    assert store.get_snapshot().status == "disconnected"
+    answered.set_result(None)
+    state = await connecting
+    assert state.status == "connected" and state.account.party_id == "alice::1220" and state.last_error is None
+    await advance(1_000)
+    assert store.get_snapshot() == state
+    assert storage.get_item(KEY) is not None
+
+
+class FakeChannel:
+    """A BroadcastChannel-like object whose messages the test delivers."""
+
+    def __init__(self) -> None:
+        self.onmessage: Callable[[Any], None] | None = None
+
+    def postMessage(self, data):  # noqa: N802 (the BroadcastChannel API)
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def deliver(self, data) -> None:
+        assert self.onmessage is not None, "the store listens on the channel"
+        self.onmessage(type("Message", (), {"data": data})())

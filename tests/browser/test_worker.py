@@ -1,0 +1,103 @@
+"""The demo with its Python in a PyScript worker (worker.html), the wallet on the page's main thread.
+
+The worker's store takes the main thread's wallet (``pyscript.window.canton``)
+as it takes any JS provider; tabs of worker.html and index.html share one
+session. Served cross-origin isolated by the plugin's server, as a worker page
+needs. Assertions are on what the page shows, with Playwright's waiting `expect`.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from pysession.testing.plugin import AppPage
+
+from test_demo import ALICE, BOB, LOADED, NOTHING, RECORD_REQUESTS, expect_session, requested
+
+WALLET_EVENTS = ("statusChanged", "accountsChanged", "chainChanged", "connected")
+
+
+def open_worker_demo(app_page) -> AppPage:
+    return app_page("/worker.html", ready=LOADED)
+
+
+def test_a_worker_page_connects_follows_the_wallet_and_restores_after_a_reload_without_a_prompt(app_page, context):
+    context.add_init_script(RECORD_REQUESTS)
+    tab = open_worker_demo(app_page)
+    assert tab.page.evaluate("crossOriginIsolated")
+    expect_session(tab, "disconnected")
+    tab.page.click("#connect")
+    expect_session(tab, "connected", ALICE)
+    expect(tab.page.locator("#network")).to_have_text("canton:da-devnet")
+    tab.page.click("#switch-party")  # in the wallet card, on the main thread
+    expect_session(tab, "connected", BOB)
+    tab.page.click("#switch-network")
+    expect(tab.page.locator("#network")).to_have_text("canton:da-testnet")
+    expect(tab.page.locator("#plaintext")).to_contain_text(f'"partyId": "{BOB}"')
+
+    tab.reload()
+    expect_session(tab, "connected", BOB)
+    assert "connect" not in requested(tab)  # restored by asking, never by prompting
+    expect(tab.page.locator("#network")).to_have_text("canton:da-testnet")
+    assert tab.console_errors == []
+
+
+def test_a_worker_tab_and_a_main_thread_tab_share_the_session_both_ways(app_page):
+    worker = open_worker_demo(app_page)
+    main = app_page("/index.html", ready=LOADED)
+
+    worker.page.click("#connect")
+    expect_session(worker, "connected", ALICE)
+    expect_session(main, "connected", ALICE)
+    main.page.click("#switch-party")
+    expect_session(worker, "connected", BOB)
+    main.page.click("#disconnect")
+    expect_session(worker, "disconnected")
+    expect(worker.page.locator("#network")).to_have_text(NOTHING)
+
+    main.page.click("#connect")
+    expect_session(worker, "connected", BOB)
+    worker.page.click("#switch-party")
+    expect_session(main, "connected", "carol::1220b9c0d1e2")
+    worker.page.click("#disconnect")
+    expect_session(main, "disconnected")
+    expect(main.page.locator("#plaintext")).to_have_text("nothing stored")
+    assert worker.console_errors == main.console_errors == []
+
+
+def test_a_rejected_connect_in_a_worker_is_a_user_rejected_error_with_no_error_on_either_thread(app_page):
+    """The wallet's promise is made on the main thread and handled there in the same task: no unhandled rejection."""
+    tab = open_worker_demo(app_page)
+    tab.page.evaluate(
+        """() => {
+            window.unhandled = [];
+            addEventListener("unhandledrejection", (event) => unhandled.push(String(event.reason)));
+        }"""
+    )
+    tab.page.check("#refuse")
+    tab.page.click("#connect")
+    expect(tab.page.locator("#error")).to_have_text("UserRejectedError 4001: User rejected the request")
+    expect_session(tab, "disconnected")
+    tab.page.uncheck("#refuse")
+    tab.page.click("#connect")
+    expect_session(tab, "connected", ALICE)
+    expect(tab.page.locator("#error")).to_have_text(NOTHING)
+    assert tab.page.evaluate("unhandled") == []
+    assert tab.console_errors == []
+
+
+def test_closing_the_worker_demo_leaves_no_listener_on_the_wallet_and_the_page_inert(app_page):
+    tab = open_worker_demo(app_page)
+    tab.page.click("#connect")
+    expect_session(tab, "connected", ALICE)
+    counts = f"() => {list(WALLET_EVENTS)}.map((event) => canton.listenerCount(event))"
+    assert tab.page.evaluate(counts) == [1, 1, 1, 1]
+
+    # What the page does as it goes away (not kept in the back/forward cache): Demo.close() in the worker.
+    tab.page.evaluate("dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }))")
+    tab.page.wait_for_function(f"({counts})().every((count) => count === 0)", timeout=5000)
+    tab.page.click("#switch-party")  # the wallet changes; the closed store hears nothing
+    tab.page.evaluate("canton.drop()")
+    expect(tab.page.locator("#wallet-connected")).to_have_text("no")
+    expect_session(tab, "connected", ALICE)  # the card was drawn last before close, and nothing redraws it
+    assert tab.console_errors == []
