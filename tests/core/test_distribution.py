@@ -59,7 +59,7 @@ def test_the_sdist_builds_the_very_same_wheel(built, tmp_path):
     assert (tmp_path / "again" / WHEEL).read_bytes() == wheel.read_bytes()
 
 
-def test_the_wheel_is_pysession_canton_typed_with_its_readme_and_its_pytest_plugin(built):
+def test_the_wheel_is_pysession_canton_typed_licensed_with_its_readme_and_its_pytest_plugin(built):
     wheel, _ = built
     dist_info = f"{WHEEL_PREFIX}-{pysession.__version__}.dist-info"
     with zipfile.ZipFile(wheel) as archive:
@@ -70,6 +70,8 @@ def test_the_wheel_is_pysession_canton_typed_with_its_readme_and_its_pytest_plug
     assert {name.split("/", 1)[0] for name in names} == {"pysession", dist_info}
     assert (metadata["Name"], metadata["Version"]) == (DISTRIBUTION, pysession.__version__)
     assert "Typing :: Typed" in metadata.get_all("Classifier")
+    assert (metadata["License-Expression"], metadata["License-File"]) == ("Apache-2.0", "LICENSE")
+    assert f"{dist_info}/licenses/LICENSE" in names
     assert metadata["Description-Content-Type"] == "text/markdown"
     assert metadata.get_payload() == (ROOT / "README.md").read_text()
     assert metadata.get_all("Provides-Extra") == ["testing"]
