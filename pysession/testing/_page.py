@@ -34,6 +34,10 @@ addEventListener("py:all-done", () => { (window.pysessionTesting ??= {}).pyscrip
 # (and logs it); waiting stops there instead of running into the deadline.
 _PYSCRIPT_ERROR = "document.querySelector('.py-error')"
 
+# A script's Python error from a worker (<script type="py" worker>) is only
+# logged, as a PythonError, and the script still counts as done.
+_PYTHON_ERROR_LOGGED = "PythonError: "
+
 # What a page cannot start without: its scripts, PyScript, Pyodide (its .mjs,
 # .wasm, lock file and stdlib zip), pysession, the Python files and configs.
 _CODE_SUFFIXES = (".js", ".mjs", ".wasm", ".py", ".zip", ".whl", ".json", ".toml")
@@ -178,8 +182,8 @@ class AppPage(_Tab):
     options (as `PyodidePage.install_wallet`'s) inject a mock wallet before any
     page script runs, as an extension would: at `window.canton` and
     `window.mockWallet`, on every load of this tab. Loading fails at once, not
-    at the deadline, when PyScript shows a Python error or a file the page
-    needs to start (see _CODE_SUFFIXES) fails to load.
+    at the deadline, when a script's Python raises (on the main thread or in a
+    worker) or a file the page needs to start (see _CODE_SUFFIXES) fails to load.
     """
 
     def __init__(
@@ -229,15 +233,33 @@ class AppPage(_Tab):
             reason += "\nfailed loads:\n" + "\n".join(self._failed_loads)
         super()._fail(reason)
 
+    def _python_error_logged(self, since: int) -> str | None:
+        return next((text for text in self.console_errors[since:] if text.startswith(_PYTHON_ERROR_LOGGED)), None)
+
+    def _hear_workers_out(self) -> None:
+        """Return once every console message the page's workers logged so far has been recorded.
+
+        A worker's messages and its answer to an evaluate come in order on the
+        worker's own channel, so one answer from each worker is the barrier.
+        """
+        from playwright.sync_api import Error as PlaywrightError
+
+        for worker in self.page.workers:
+            try:
+                worker.evaluate("0")
+            except PlaywrightError:  # a worker that ended has nothing more to say
+                pass
+
     def _wait_until_ready(self, response: Response | None) -> None:
         if response is not None and not response.ok:
             self._fail(f"{response.url} answered HTTP {response.status}")
+        since = len(self.console_errors)
         condition = f"() => Boolean({_PYSCRIPT_ERROR} || ({self.ready}))"
         deadline = time.monotonic() + self._load_timeout
         # Polled from here, not with wait_for_function: between two looks the
-        # failed loads recorded by the listeners are checked, and a slow page
-        # (a busy machine) gets each look answered however long it takes.
-        while not self.page.evaluate(condition):
+        # failed loads and Python errors recorded by the listeners are checked,
+        # and a slow page (a busy machine) gets each look answered however long it takes.
+        while not self.page.evaluate(condition) and self._python_error_logged(since) is None:
             if self._failed_loads:
                 self._fail("a file the page needs did not load")
             if time.monotonic() > deadline:
@@ -246,6 +268,11 @@ class AppPage(_Tab):
         shown = self.page.evaluate(f"() => {_PYSCRIPT_ERROR}?.textContent ?? null")
         if shown is not None:
             self._fail(f"PyScript showed an error:\n{shown}")
+        self._hear_workers_out()
+        logged = self._python_error_logged(since)
+        if logged is not None:
+            traceback = logged.removeprefix(_PYTHON_ERROR_LOGGED).partition("\n\n    at ")[0]
+            self._fail(f"PyScript logged a Python error:\n{traceback}")
 
 
 def wait_until_ready(page: Page, response: Response | None, timeout: float) -> str | None:

@@ -3,7 +3,7 @@
 pytester builds a throwaway dApp project (its PyScript page, its Python module,
 its tests, an ini file, node_modules) and runs pytest on it in a subprocess,
 with the plugin loaded by its pytest11 entry point only. One of its tests is
-the README's example, read from README.md. Three tests must pass and three must
+the README's example, read from README.md. Three tests must pass and four must
 fail, each with the message that tells its author why. (test_readme.py follows
 the README's own folder and install instead.)
 """
@@ -100,6 +100,9 @@ raise RuntimeError("the dApp broke")
 </script>
 """
 
+# The same, in a worker: PyScript only logs the error there.
+BROKEN_WORKER_HTML = BROKEN_HTML.replace('type="py"', 'type="py" worker').replace("the dApp", "the worker")
+
 # A page whose library is not where it says.
 MISSING_HTML = """<!doctype html>
 <meta charset="utf-8">
@@ -153,21 +156,29 @@ def test_must_fail_a_page_whose_python_raises(app_page):
 
 def test_must_fail_a_page_whose_library_is_missing(app_page):
     app_page("/missing.html")
+
+
+def test_must_fail_a_worker_page_whose_python_raises(app_page):
+    app_page("/broken_worker.html")
 '''
 
 
 def readme_example() -> str:
-    """The example test of the README's pytest section, as printed there."""
+    """The README's first example test (without the worker page's, which needs the README's own folder)."""
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
     found = [block for block in blocks if README_TEST in block]
     assert len(found) == 1, f"README.md should show {README_TEST!r} in one python block"
-    return found[0]
+    block = found[0]
+    end = block.find("\n\n\ndef ", block.index(README_TEST))
+    return block if end == -1 else block[: end + 1]
 
 
 def make_project(pytester) -> None:
     pytester.makeini(INI)
     (pytester.path / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
-    pytester.makefile(".html", index=INDEX_HTML, broken=BROKEN_HTML, missing=MISSING_HTML)
+    pytester.makefile(
+        ".html", index=INDEX_HTML, broken=BROKEN_HTML, broken_worker=BROKEN_WORKER_HTML, missing=MISSING_HTML
+    )
     pytester.makepyfile(dapp=DAPP, app=APP, test_dapp=TESTS, test_readme=readme_example())
 
 
@@ -176,8 +187,8 @@ def test_a_dapp_suite_passes_and_fails_as_it_should(pytester, monkeypatch, pyses
     monkeypatch.setenv("PYSESSION_WHEEL", str(pysession_wheels[0].resolve()))
     monkeypatch.delenv("PYSESSION_PYODIDE_DIR", raising=False)  # the project's own node_modules/pyodide
     result = pytester.runpytest_subprocess(timeout=600)
-    result.assert_outcomes(passed=3, failed=3)
-    result.stdout.fnmatch_lines(["test_dapp.py ..FFF*", "test_readme.py .*"])
+    result.assert_outcomes(passed=3, failed=4)
+    result.stdout.fnmatch_lines(["test_dapp.py ..FFFF*", "test_readme.py .*"])
     result.stdout.fnmatch_lines(
         [
             "*_ test_must_fail_a_party_that_never_comes*_",
@@ -191,5 +202,9 @@ def test_a_dapp_suite_passes_and_fails_as_it_should(pytester, monkeypatch, pyses
             "failed loads:",
             "http://127.0.0.1:*/vendor/gone.zip answered HTTP 404",
             "page: http://127.0.0.1:*/missing.html",
+            "*_ test_must_fail_a_worker_page_whose_python_raises*_",
+            "PyScript logged a Python error:",  # at once, though PyScript counts the script as done
+            "RuntimeError: the worker broke",
+            "page: http://127.0.0.1:*/broken_worker.html",
         ]
     )

@@ -6,9 +6,9 @@ first line; its shell block runs as written: a new venv with
 that name pip finds, through PIP_FIND_LINKS, as it will find the published one
 on PyPI; the newest pytest and pytest-playwright PyPI serves within the extra's
 range), Pyodide and PyScript from npm, then `pytest`, which must pass the
-README's example test with no warning. The checkout's by-path install, with the
-wheel under test for "path/to/pysession_canton-<version>-py3-none-any.whl", then
-runs in that venv too.
+README's example tests (a main-thread page's and a worker page's) with no
+warning. The checkout's by-path install, with the wheel under test for
+"path/to/pysession_canton-<version>-py3-none-any.whl", then runs in that venv too.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def by_path_install() -> str:
 
 def test_the_readme_names_the_folder_the_versions_and_the_wheel_pysession_is_tested_with():
     files, commands = readme_folder()
-    assert sorted(files) == ["app.py", "index.html", "test_dapp.py"]
+    assert sorted(files) == ["app.py", "index.html", "test_dapp.py", "worker.html"]
     npm = json.loads((ROOT / "package.json").read_text())["dependencies"]
     assert f"npm install pyodide@{npm['pyodide']} @pyscript/core@{npm['@pyscript/core']}" in commands
     assert f'pip install "{DISTRIBUTION}[testing]"' in commands
@@ -80,7 +80,7 @@ def test_the_readme_names_the_folder_the_versions_and_the_wheel_pysession_is_tes
     assert README_WHEEL.findall(by_path_install()) == [wheel]
 
 
-def test_a_fresh_folder_that_follows_the_readme_passes_its_example_test(tmp_path):
+def test_a_fresh_folder_that_follows_the_readme_passes_its_example_tests(tmp_path):
     files, commands = readme_folder()
     wheel = built_wheel(tmp_path / "wheel")
     folder = tmp_path / "my-dapp"
@@ -108,7 +108,7 @@ def test_a_fresh_folder_that_follows_the_readme_passes_its_example_test(tmp_path
         check=True,
     ).stdout
     report = run.stdout[run.stdout.find("test session starts") :]
-    assert re.search(r"^=+ 1 passed in [\d.]+s", report, re.MULTILINE), f"{output}\n{versions}"
+    assert re.search(r"^=+ 2 passed in [\d.]+s", report, re.MULTILINE), f"{output}\n{versions}"
     assert "warning" not in report.lower(), f"{output}\n{versions}"
     dist_info = f"{WHEEL_PREFIX}-{pysession.__version__}.dist-info"
     installed = next((folder / ".venv").glob(f"lib/python*/site-packages/{dist_info}/RECORD")).read_text()

@@ -3,10 +3,13 @@
 The worker's store takes the main thread's wallet (``pyscript.window.canton``)
 as it takes any JS provider; tabs of worker.html and index.html share one
 session. Served cross-origin isolated by the plugin's server, as a worker page
-needs. Assertions are on what the page shows, with Playwright's waiting `expect`.
+needs. Assertions are on what the page shows, with Playwright's waiting `expect`,
+except the worker's own proxy count, which a page of this file's reports.
 """
 
 from __future__ import annotations
+
+import json
 
 from playwright.sync_api import expect
 
@@ -15,6 +18,48 @@ from pysession.testing.plugin import AppPage
 from test_demo import ALICE, BOB, LOADED, NOTHING, RECORD_REQUESTS, expect_session, requested
 
 WALLET_EVENTS = ("statusChanged", "accountsChanged", "chainChanged", "connected")
+
+# A worker page that counts its own Pyodide's live PyProxies (the allocation
+# tracing tests/browser/test_proxy_hygiene.py counts on the main thread) before a
+# store, while it is connected and has heard the wallet, and after destroy().
+# Writes cut short by destroy() may still be settling: a deadline, not a sleep.
+PROXIES_IN_A_WORKER_HTML = """<!doctype html>
+<meta charset="utf-8">
+<script type="module" src="/node_modules/@pyscript/core/dist/core.js"></script>
+<script type="py" worker config='{"interpreter": "/node_modules/pyodide/pyodide.mjs",
+                                  "files": {"/dist/pysession.zip": "./*"}}'>
+import asyncio, gc, json, time
+import pyodide_js
+from pyscript import window
+import pysession
+
+pyodide_js._module.enable_pyproxy_allocation_tracing()
+
+
+def live_proxies():
+    gc.collect()
+    return pyodide_js._module.pyproxy_alloc_map.size
+
+
+async def until(condition):
+    deadline = time.monotonic() + 10
+    while not condition() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+
+
+before = live_proxies()
+store = pysession.create_session_store(window.canton, broadcast=True)
+await store.init()
+await store.connect()
+window.canton.setParty("bob::1220bb")
+await until(lambda: getattr(store.get_snapshot().account, "party_id", None) == "bob::1220bb")
+during = live_proxies()
+store.destroy()
+del store
+await until(lambda: live_proxies() == before)
+window.proxiesInTheWorker = json.dumps({"before": before, "during": during, "after": live_proxies()})
+</script>
+"""
 
 
 def open_worker_demo(app_page) -> AppPage:
@@ -100,4 +145,22 @@ def test_closing_the_worker_demo_leaves_no_listener_on_the_wallet_and_the_page_i
     tab.page.evaluate("canton.drop()")
     expect(tab.page.locator("#wallet-connected")).to_have_text("no")
     expect_session(tab, "connected", ALICE)  # the card was drawn last before close, and nothing redraws it
+    assert tab.console_errors == []
+
+
+def test_destroy_in_a_worker_leaves_no_proxy_in_the_worker_and_no_listener_on_the_wallet(
+    app_page, pysession_server, tmp_path
+):
+    page = tmp_path / "proxies-in-a-worker.html"
+    page.write_text(PROXIES_IN_A_WORKER_HTML)
+    undo = pysession_server.serve_at("/proxies-in-a-worker.html", page)
+    try:
+        tab = app_page("/proxies-in-a-worker.html", wallet={"party_id": ALICE})
+    finally:
+        undo()
+    proxies = json.loads(tab.page.evaluate("proxiesInTheWorker"))
+    assert proxies["during"] > proxies["before"]  # the counter sees the store's own proxies
+    assert proxies["after"] == proxies["before"]
+    counts = f"{list(WALLET_EVENTS)}.map((event) => canton.listenerCount(event))"
+    assert tab.page.evaluate(counts) == [0, 0, 0, 0]
     assert tab.console_errors == []
