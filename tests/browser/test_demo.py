@@ -84,6 +84,18 @@ def expect_session(tab: AppPage, status: str, party: str = NOTHING) -> None:
     expect(tab.page.locator("#party")).to_have_text(party)
 
 
+def refuse_then_connect(tab: AppPage) -> None:
+    """The wallet refuses a connect (the error row names the class and code), then accepts the next."""
+    tab.page.check("#refuse")
+    tab.page.click("#connect")
+    expect(tab.page.locator("#error")).to_have_text("UserRejectedError 4001: User rejected the request")
+    expect_session(tab, "disconnected")
+    tab.page.uncheck("#refuse")
+    tab.page.click("#connect")
+    expect_session(tab, "connected", ALICE)
+    expect(tab.page.locator("#error")).to_have_text(NOTHING)
+
+
 def requested(tab: AppPage) -> list[str]:
     """The wallet requests this tab has sent so far, by method (with RECORD_REQUESTS)."""
     return tab.page.evaluate("requested")
@@ -150,14 +162,7 @@ def test_a_session_follows_tabs_and_survives_a_reload(app_page):
 
 def test_a_rejected_connect_shows_the_error_class_and_the_wallets_code(app_page):
     tab = open_demo(app_page)
-    tab.page.check("#refuse")
-    tab.page.click("#connect")
-    expect(tab.page.locator("#error")).to_have_text("UserRejectedError 4001: User rejected the request")
-    expect_session(tab, "disconnected")
-    tab.page.uncheck("#refuse")
-    tab.page.click("#connect")
-    expect_session(tab, "connected", ALICE)
-    expect(tab.page.locator("#error")).to_have_text(NOTHING)
+    refuse_then_connect(tab)
     assert tab.console_errors == []
 
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from pysession.testing.plugin import AppPage
 
-from test_demo import ALICE, BOB, LOADED, NOTHING, RECORD_REQUESTS, expect_session, requested
+from test_demo import ALICE, BOB, LOADED, RECORD_REQUESTS, expect_session, refuse_then_connect, requested
 
 WALLET_EVENTS = ("statusChanged", "accountsChanged", "chainChanged", "connected")
 
@@ -119,14 +119,7 @@ def test_a_rejected_connect_in_a_worker_is_a_user_rejected_error_with_no_error_o
             addEventListener("unhandledrejection", (event) => unhandled.push(String(event.reason)));
         }"""
     )
-    tab.page.check("#refuse")
-    tab.page.click("#connect")
-    expect(tab.page.locator("#error")).to_have_text("UserRejectedError 4001: User rejected the request")
-    expect_session(tab, "disconnected")
-    tab.page.uncheck("#refuse")
-    tab.page.click("#connect")
-    expect_session(tab, "connected", ALICE)
-    expect(tab.page.locator("#error")).to_have_text(NOTHING)
+    refuse_then_connect(tab)
     assert tab.page.evaluate("unhandled") == []
     assert tab.console_errors == []
 
